@@ -199,12 +199,17 @@ public final class AdminChannel implements HealthIndicator {
             ScheduledFuture<?> deadline = timeouts.schedule(() -> closeQuietly(client), requestTimeoutSeconds, TimeUnit.SECONDS);
             try {
                 arguments = protocol.readRequest(Channels.newInputStream(client));
+            } catch (AdminProtocol.AdminProtocolException malformed) {
+                respond(client, "", "bad request: " + malformed.getMessage(), AdminProtocol.EXIT_REFUSED);
+                // Closing with unread input would reset the connection before the client reads
+                // the answer: finish sending, then swallow the rest (bounded, still under the deadline).
+                client.shutdownOutput();
+                drain(client);
+                return;
             } finally {
                 deadline.cancel(false);
             }
             execute(client, arguments);
-        } catch (AdminProtocol.AdminProtocolException malformed) {
-            refuse(client, "bad request: " + malformed.getMessage());
         } catch (IOException e) {
             // The client went away or timed out: nothing to answer.
             LOG.debug("Admin channel connection ended: {}", e.toString());
@@ -280,6 +285,16 @@ public final class AdminChannel implements HealthIndicator {
     private static void respond(SocketChannel client, String out, String err, int exitCode) throws IOException {
         OutputStream stream = Channels.newOutputStream(client);
         AdminProtocol.writeResponse(stream, out, err, exitCode);
+    }
+
+    private static void drain(SocketChannel client) throws IOException {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
+        long left = 1L << 20;
+        int read;
+        while (left > 0 && (read = client.read(buffer)) >= 0) {
+            left -= read;
+            buffer.clear();
+        }
     }
 
     private static void closeQuietly(SocketChannel client) {
