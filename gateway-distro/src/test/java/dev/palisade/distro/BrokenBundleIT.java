@@ -6,14 +6,10 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.streamBundle;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -92,20 +88,11 @@ public class BrokenBundleIT {
 
     @Test
     public void statusTellsWhichBundleAndWhy() throws Exception {
-        String status = execute("palisade:status");
+        String status = GatewayChecks.execute(commands, "palisade:status");
         assertTrue(status, status.startsWith("Palisade " + context.getProperty("palisade.version") + ": DOWN"));
         assertTrue(status, status.contains(UNRESOLVABLE + " 1.0.0: INSTALLED"));
         assertTrue(status, status.contains("missing osgi.wiring.package (&(osgi.wiring.package=" + MISSING_PACKAGE + ")"));
         assertTrue(status, status.contains(UNSATISFIED + ".Component (" + UNSATISFIED + "): unsatisfied reference"));
         assertTrue(status, status.contains("missing service " + MISSING_SERVICE + " (reference 'needed')"));
-    }
-
-    private String execute(String line) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-             CommandSession session = commands.createSession(InputStream.nullInputStream(), print, print)) {
-            Object result = session.execute(line);
-            return result != null ? result.toString() : out.toString(StandardCharsets.UTF_8);
-        }
     }
 }

@@ -4,10 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +12,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -77,7 +73,7 @@ public class DistroIT {
 
     @Test
     public void statusCommandReportsTheGatewayUp() throws Exception {
-        String status = execute("palisade:status");
+        String status = GatewayChecks.execute(commands, "palisade:status");
         assertTrue(status, status.startsWith("Palisade " + context.getProperty("palisade.version") + ": UP"));
         int active = (int) java.util.Arrays.stream(context.getBundles()).filter(b -> b.getState() == Bundle.ACTIVE).count();
         assertTrue(status, status.contains("bundles     " + active + " active"));
@@ -151,16 +147,40 @@ public class DistroIT {
         return Path.of(context.getProperty("palisade.data"));
     }
 
-    private Path socket() {
-        return data().resolve("run/admin.sock");
+    @Test
+    public void aConfigurationFileInEtcReconfiguresTheComponentAtRunTime() throws Exception {
+        Path etc = Path.of(context.getProperty("palisade.etc"));
+        Files.writeString(etc.resolve("dev.palisade.shell.admin.cfg"),
+                "# written by DistroIT\nmax.concurrent.requests = 3\nrequest.timeout.seconds = 7\n");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        Object applied = null;
+        while (System.nanoTime() < deadline) {
+            applied = scr.getComponentDescriptionDTOs().stream()
+                    .filter(d -> d.name.equals("dev.palisade.shell.internal.admin.AdminChannel"))
+                    .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
+                    .filter(c -> c.state == org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.ACTIVE)
+                    .map(c -> c.properties.get("request.timeout.seconds"))
+                    .findFirst().orElse(null);
+            if ("7".equals(String.valueOf(applied))) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals("FileInstall -> ConfigAdmin -> the component's typed configuration", "7", String.valueOf(applied));
+        // The reconfigured channel serves again.
+        long serveDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        AdminChannelClient.Answer answer = null;
+        while (answer == null && System.nanoTime() < serveDeadline) {
+            try {
+                answer = AdminChannelClient.send(socket(), List.of("status"));
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        assertEquals(0, answer.exitCode());
     }
 
-    private String execute(String line) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-             CommandSession session = commands.createSession(InputStream.nullInputStream(), print, print)) {
-            Object result = session.execute(line);
-            return result != null ? result.toString() : out.toString(StandardCharsets.UTF_8);
-        }
+    private Path socket() {
+        return data().resolve("run/admin.sock");
     }
 }

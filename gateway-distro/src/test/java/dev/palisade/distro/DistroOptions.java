@@ -56,18 +56,21 @@ public final class DistroOptions {
     }
 
     /**
-     * @param data the gateway's data directory for this test (created); keep it short, it
-     *        holds the admin socket whose path is limited to 107 bytes
+     * @param base a directory of this test's own (created); the gateway's data directory and a
+     *        private copy of the distribution's {@code etc/} go below it, so a test may edit its
+     *        configuration files. Keep its path short: the admin socket path below it is
+     *        limited to 107 bytes
      * @return the options
      */
-    public static Option distribution(Path data) {
+    public static Option distribution(Path base) {
         Path home = home();
-        Path log = data.resolve("log");
+        Path etc = copyTree(home.resolve("etc"), base.resolve("etc"));
+        Path data = base.resolve("data");
         Map<String, String> directories = Map.of(
                 "palisade.home", home.toString(),
-                "palisade.etc", home.resolve("etc").toString(),
+                "palisade.etc", etc.toString(),
                 "palisade.data", data.toString(),
-                "palisade.log", log.toString());
+                "palisade.log", data.resolve("log").toString());
         List<Option> options = new ArrayList<>();
         // The launcher passes the directories as system properties; log4j2.xml reads them as such.
         directories.forEach((key, value) -> options.add(systemProperty(key).value(value)));
@@ -89,6 +92,22 @@ public final class DistroOptions {
             throw new UncheckedIOException(e);
         }
         return composite(options.toArray(new Option[0]));
+    }
+
+    private static Path copyTree(Path from, Path to) {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+            return to;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+        }
     }
 
     private static Properties load(Path file) {

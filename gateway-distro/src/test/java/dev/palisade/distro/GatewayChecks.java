@@ -1,7 +1,13 @@
 package dev.palisade.distro;
 
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.wiring.BundleRevision;
@@ -50,5 +56,15 @@ final class GatewayChecks {
             }
         }
         return problems;
+    }
+
+    /** Runs one command line at the gateway's shell, as a field engineer would type it, and returns what it showed. */
+    static String execute(CommandProcessor commands, String line) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+             CommandSession session = commands.createSession(InputStream.nullInputStream(), print, print)) {
+            Object result = session.execute(line);
+            return result != null ? result.toString() : out.toString(StandardCharsets.UTF_8);
+        }
     }
 }
