@@ -116,8 +116,9 @@ public final class IdentityCommand {
                 : "not extractable (sensitive, stays on the token)"));
         line(out, "sha-256", info.sha256Fingerprint());
         var location = info.location();
+        // For PKCS#11 the store already names the slot index (KeyLocation's javadoc).
         line(out, "keystore", location.backend() + (location.module() != null ? " " + location.module() : "")
-                + ", " + location.store() + (location.slot() != null ? " (slot index " + location.slot() + ")" : ""));
+                + ", " + location.store());
         line(out, "alias", location.alias());
         return out.toString().stripTrailing();
     }

@@ -247,7 +247,7 @@ class Pkcs11IdentityComponentTest {
         assertTrue(show.contains("(99 days left)") || show.contains("(100 days left)"), show);
         assertTrue(show.contains("key       EC_P256, not extractable"), show);
         assertTrue(show.contains("sha-256   " + Certificates.fingerprint(leaf)), show);
-        assertTrue(show.contains("keystore  PKCS11 " + token.library + ", slot index 0 (slot index 0)"), show);
+        assertTrue(show.contains("keystore  PKCS11 " + token.library + ", slot index 0"), show);
         assertTrue(show.contains("alias     " + alias), show);
         assertTrue(show.contains("issued chain installed"), show);
     }
