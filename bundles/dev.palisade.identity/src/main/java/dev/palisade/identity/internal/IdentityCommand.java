@@ -68,7 +68,7 @@ public final class IdentityCommand {
         Options options = new Options(args.subList(1, args.size()));
         switch (args.get(0)) {
             case "init":
-                return "generated " + format(admin.init(options.single("--alias", "gateway"),
+                return "generated a key on the keystore:\n" + format(admin.init(options.single("--alias", "gateway"),
                         keyType(options.single("--type", "ec-p256")))) + "\nnext: identity csr --subject CN=<gateway id>";
             case "csr":
                 String subject = options.single("--subject", null);
@@ -93,7 +93,7 @@ public final class IdentityCommand {
                 if (roots.size() != 1) {
                     throw new IllegalArgumentException("the root file " + root + " must hold exactly one certificate, it holds " + roots.size());
                 }
-                return "installed " + format(admin.install(chain, roots.get(0)));
+                return "installed the chain:\n" + format(admin.install(chain, roots.get(0)));
             case "show":
                 IdentityInfo info = admin.current().orElseThrow(() -> new IdentityException(IdentityException.Reason.NO_KEY,
                         "the keystore holds no gateway key yet: run identity init"));
