@@ -100,7 +100,7 @@ public class DistroIT {
     public void adminChannelRunsOnlyPalisadeCommandsWithLiteralArguments() throws Exception {
         AdminChannelClient.Answer unknown = AdminChannelClient.send(socket(), List.of("nosuch"));
         assertEquals(2, unknown.exitCode());
-        assertTrue(unknown.err(), unknown.err().contains("unknown command 'nosuch'; the gateway offers: status"));
+        assertTrue(unknown.err(), unknown.err().contains("unknown command 'nosuch'; the gateway offers: identity, status"));
 
         // Gogo's own commands exist in the framework but are not Palisade commands.
         AdminChannelClient.Answer gogo = AdminChannelClient.send(socket(), List.of("lb"));
@@ -118,6 +118,16 @@ public class DistroIT {
         assertTrue(quote.err(), quote.err().contains("contains a quote"));
 
         assertEquals("the framework survived every attempt", Bundle.ACTIVE, context.getBundle(0).getState());
+    }
+
+    @Test
+    public void identityCommandSaysWhatToConfigureWhenNoKeystoreIs() throws IOException {
+        // The distribution ships no keystore configuration: the PKCS#11 component waits for one.
+        AdminChannelClient.Answer show = AdminChannelClient.send(socket(), List.of("identity", "show"));
+        assertEquals(show.err(), 1, show.exitCode());
+        assertTrue(show.err(), show.err().contains("no keystore is configured: create etc/dev.palisade.identity.pkcs11.cfg"));
+        assertTrue("Bouncy Castle resolves and starts", java.util.Arrays.stream(context.getBundles())
+                .anyMatch(b -> b.getSymbolicName().equals("bcpkix") && b.getState() == Bundle.ACTIVE));
     }
 
     @Test

@@ -7,13 +7,15 @@ import java.util.Objects;
  * ({@code pkcs11-tool}, {@code softhsm2-util}, {@code tpm2_ptool}).
  *
  * @param backend the kind of keystore; never {@code null}
- * @param module for {@link Backend#PKCS11}, the token library's own description (manufacturer
- *        and library description from {@code C_GetInfo}, e.g. {@code "SoftHSM 2.6"}); for
- *        {@link Backend#PKCS12} {@code null}
- * @param store for {@link Backend#PKCS11} the token label; for {@link Backend#PKCS12} the
- *        keystore file's name; never {@code null} or blank
- * @param slot the PKCS#11 slot id the token was found in (it can change when tokens are
- *        re-initialised), or {@code null} for {@link Backend#PKCS12}
+ * @param module for {@link Backend#PKCS11}, the PKCS#11 library the token is reached through
+ *        (the configured module path; Java 17's SunPKCS11 does not expose {@code C_GetInfo});
+ *        for {@link Backend#PKCS12} {@code null}
+ * @param store for {@link Backend#PKCS11} the token as configured, e.g. {@code "slot index 0"}
+ *        (SunPKCS11 cannot report the token label); for {@link Backend#PKCS12} the keystore
+ *        file's name; never {@code null} or blank
+ * @param slot for {@link Backend#PKCS11} the configured index in the module's list of slots
+ *        with a token ({@code slotListIndex}); not the PKCS#11 slot id, which SoftHSM2 and
+ *        tpm2-pkcs11 change when a token is initialised. {@code null} for {@link Backend#PKCS12}
  * @param alias the key's alias (PKCS#11: the certificate label, paired with the key by
  *        {@code CKA_ID}); never {@code null} or blank
  */

@@ -1,0 +1,102 @@
+package dev.palisade.identity.internal;
+
+import dev.palisade.api.identity.IdentityException;
+import dev.palisade.api.identity.IdentityException.Reason;
+import dev.palisade.api.identity.SignatureValue;
+import dev.palisade.api.identity.Signer;
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.ProviderException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * Signs with the gateway's current key. Thread-safe without locks: each call takes an immutable
+ * snapshot of the current key and its own {@link Signature} (SunPKCS11 gives each one its own
+ * session from its pool), so concurrent calls proceed as far as the token allows.
+ */
+final class TokenSigner implements Signer {
+
+    private final Supplier<CurrentKey> current;
+    private final Supplier<Provider> provider;
+    private final LongAdder signatures = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder nanos = new LongAdder();
+
+    /**
+     * @param current the current key; {@code null} while there is none
+     * @param provider the provider holding the key, or {@code null} to let JCA choose
+     */
+    TokenSigner(Supplier<CurrentKey> current, Supplier<Provider> provider) {
+        this.current = current;
+        this.provider = provider;
+    }
+
+    @Override
+    public SignatureValue sign(byte[] data) throws IdentityException {
+        Objects.requireNonNull(data, "data");
+        CurrentKey key = usable();
+        String algorithm = key.type().signatureAlgorithm();
+        long start = System.nanoTime();
+        try {
+            Provider holder = provider.get();
+            Signature signature = holder != null ? Signature.getInstance(algorithm, holder) : Signature.getInstance(algorithm);
+            signature.initSign(key.key());
+            signature.update(data);
+            byte[] value = signature.sign();
+            signatures.increment();
+            return new SignatureValue(algorithm, value, key.leaf());
+        } catch (GeneralSecurityException | ProviderException e) {
+            failures.increment();
+            throw TokenErrors.map("signing with key '" + key.alias() + "'", e);
+        } finally {
+            nanos.add(System.nanoTime() - start);
+        }
+    }
+
+    @Override
+    public String algorithm() {
+        CurrentKey key = current.get();
+        return key != null ? key.type().signatureAlgorithm() : "unavailable";
+    }
+
+    @Override
+    public PublicKey publicKey() {
+        CurrentKey key = current.get();
+        if (key == null) {
+            throw new IllegalStateException("the gateway identity is unavailable");
+        }
+        return key.leaf().getPublicKey();
+    }
+
+    @Override
+    public List<X509Certificate> chain() {
+        CurrentKey key = current.get();
+        if (key == null) {
+            throw new IllegalStateException("the gateway identity is unavailable");
+        }
+        return key.chain();
+    }
+
+    /** @return signatures made, failures, and mean latency in microseconds, for the health report */
+    String metrics() {
+        long made = signatures.sum();
+        long failed = failures.sum();
+        long total = made + failed;
+        return made + " signed, " + failed + " failed" + (total > 0 ? ", mean " + nanos.sum() / total / 1_000 + " µs" : "");
+    }
+
+    private CurrentKey usable() throws IdentityException {
+        CurrentKey key = current.get();
+        if (key == null || !key.installed()) {
+            throw new IdentityException(Reason.TOKEN_ABSENT, "the gateway identity is unavailable"
+                    + " (see palisade:status for the reason)");
+        }
+        return key;
+    }
+}
