@@ -107,6 +107,7 @@ final class Cert {
                     : SubjectKeyIdentifier.getInstance(extension(Extension.subjectKeyIdentifier)).getKeyIdentifier();
             authorityKeyId = extension(Extension.authorityKeyIdentifier) == null ? null
                     : AuthorityKeyIdentifier.getInstance(extension(Extension.authorityKeyIdentifier));
+            checkNames();
         } catch (MalformedException e) {
             throw e;
         } catch (java.io.IOException | RuntimeException e) {
@@ -127,6 +128,39 @@ final class Cert {
             throw new MalformedException("encoding of " + der.length + " bytes exceeds the limit of " + MAX_BYTES);
         }
         return new Cert(der, requestIndex);
+    }
+
+    /**
+     * Bouncy Castle decodes names lazily: a malformed RDN would only throw later, in a hash map
+     * lookup during path building (found by the byte-mutation test). Touch every name now.
+     */
+    private void checkNames() {
+        List<X500Name> names = new ArrayList<>(List.of(subject, issuer));
+        if (subjectAltNames != null) {
+            for (org.bouncycastle.asn1.x509.GeneralName name : subjectAltNames.getNames()) {
+                if (name.getTagNo() == org.bouncycastle.asn1.x509.GeneralName.directoryName) {
+                    names.add(X500Name.getInstance(BCStyle.INSTANCE, name.getName()));
+                }
+            }
+        }
+        if (nameConstraints != null) {
+            for (org.bouncycastle.asn1.x509.GeneralSubtree[] subtrees : new org.bouncycastle.asn1.x509.GeneralSubtree[][] {
+                nameConstraints.getPermittedSubtrees(), nameConstraints.getExcludedSubtrees()}) {
+                for (org.bouncycastle.asn1.x509.GeneralSubtree subtree : subtrees == null
+                        ? new org.bouncycastle.asn1.x509.GeneralSubtree[0] : subtrees) {
+                    if (subtree.getBase().getTagNo() == org.bouncycastle.asn1.x509.GeneralName.directoryName) {
+                        names.add(X500Name.getInstance(BCStyle.INSTANCE, subtree.getBase().getName()));
+                    }
+                }
+            }
+        }
+        for (X500Name name : names) {
+            name.hashCode();
+            name.toString();
+            for (RDN rdn : name.getRDNs()) {
+                rdn.getTypesAndValues();
+            }
+        }
     }
 
     private ASN1Primitive extension(ASN1ObjectIdentifier oid) throws MalformedException {

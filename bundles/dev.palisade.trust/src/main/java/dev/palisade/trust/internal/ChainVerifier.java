@@ -60,6 +60,15 @@ final class ChainVerifier {
      * @return the result; never throws for any input
      */
     Result verify(List<byte[]> chain, Purpose purpose, Instant time, String expectedIdentity, DenyList denyList) {
+        try {
+            return evaluate(chain, purpose, time, expectedIdentity, denyList);
+        } catch (RuntimeException | StackOverflowError e) {
+            // A bug, not a verdict on the chain: fail closed, and say so (the service logs the cause).
+            return rejected(Verdict.reject(RejectReason.INTERNAL, -1, "the verifier failed: " + Text.safe(e.toString())));
+        }
+    }
+
+    private Result evaluate(List<byte[]> chain, Purpose purpose, Instant time, String expectedIdentity, DenyList denyList) {
         int size = chain.size();
         if (size > MAX_REQUEST_CERTIFICATES) {
             return rejected(Verdict.reject(RejectReason.DEPTH, -1, "the request holds " + size
@@ -70,7 +79,7 @@ final class ChainVerifier {
             try {
                 request.add(Cert.parse(chain.get(i), i));
             } catch (MalformedException e) {
-                return rejected(Verdict.reject(RejectReason.MALFORMED, i, "certificate " + i + ": " + e.getMessage()));
+                return rejected(Verdict.reject(RejectReason.MALFORMED, i, "certificate " + i + " (undecodable): " + e.getMessage()));
             }
         }
         // Identity first, from the leaf's own encoding: nothing below can influence it.
