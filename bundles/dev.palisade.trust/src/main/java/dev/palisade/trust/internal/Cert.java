@@ -1,0 +1,234 @@
+package dev.palisade.trust.internal;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x509.TBSCertificate;
+
+/**
+ * One certificate decoded from its own DER encoding, with bounds, and never changed afterwards.
+ * Everything the verifier looks at (names, extensions, identity) comes from here, not from a
+ * {@code java.security.cert.X509Certificate} that a PKIX run could have altered.
+ *
+ * <p>Decoding failures are {@link MalformedException}s; whether a decoded value is acceptable is
+ * for {@link ProfileChecks}.
+ */
+final class Cert {
+
+    /** Far above real device chains (1–2 KiB per certificate); bounds work per certificate. */
+    static final int MAX_BYTES = 16 * 1024;
+
+    final byte[] der;
+    /** Index in the request's chain, or -1 for a certificate from the domain (anchor, pool). */
+    final int requestIndex;
+    final TBSCertificate tbs;
+    final byte[] tbsDer;
+    final byte[] signature;
+    final X500Name subject;
+    final X500Name issuer;
+    final BigInteger serial;
+    final Instant notBefore;
+    final Instant notAfter;
+    final Extensions extensions;
+    final BasicConstraints basicConstraints;
+    final KeyUsage keyUsage;
+    final List<ASN1ObjectIdentifier> extendedKeyUsage;
+    final GeneralNames subjectAltNames;
+    final NameConstraints nameConstraints;
+    final byte[] subjectKeyId;
+    final AuthorityKeyIdentifier authorityKeyId;
+    final String fingerprint;
+    final boolean selfIssued;
+    private volatile PublicKey publicKey;
+
+    private Cert(byte[] der, int requestIndex) throws MalformedException {
+        this.der = der;
+        this.requestIndex = requestIndex;
+        ASN1Primitive primitive = Der.parse(der);
+        try {
+            Certificate certificate = Certificate.getInstance(primitive);
+            if (!Arrays.equals(certificate.getEncoded(ASN1Encoding.DER), der)) {
+                throw new MalformedException("not a DER encoding (BER or non-canonical forms are refused because the"
+                        + " signed bytes would be ambiguous)");
+            }
+            tbs = certificate.getTBSCertificate();
+            tbsDer = tbs.getEncoded(ASN1Encoding.DER);
+            if (!certificate.getSignatureAlgorithm().equals(tbs.getSignature())) {
+                throw new MalformedException("the outer signature algorithm differs from the one in the signed part");
+            }
+            if (certificate.getSignature().getPadBits() != 0) {
+                throw new MalformedException("the signature bit string has unused bits");
+            }
+            signature = certificate.getSignature().getOctets();
+            subject = X500Name.getInstance(BCStyle.INSTANCE, tbs.getSubject());
+            issuer = X500Name.getInstance(BCStyle.INSTANCE, tbs.getIssuer());
+            serial = tbs.getSerialNumber().getValue();
+            notBefore = tbs.getStartDate().getDate().toInstant();
+            notAfter = tbs.getEndDate().getDate().toInstant();
+            extensions = tbs.getExtensions();
+            basicConstraints = extension(Extension.basicConstraints) == null ? null
+                    : BasicConstraints.getInstance(extension(Extension.basicConstraints));
+            keyUsage = extension(Extension.keyUsage) == null ? null
+                    : KeyUsage.getInstance(extension(Extension.keyUsage));
+            ASN1Primitive eku = extension(Extension.extendedKeyUsage);
+            extendedKeyUsage = eku == null ? null : purposes(ExtendedKeyUsage.getInstance(eku));
+            subjectAltNames = extension(Extension.subjectAlternativeName) == null ? null
+                    : GeneralNames.getInstance(extension(Extension.subjectAlternativeName));
+            nameConstraints = extension(Extension.nameConstraints) == null ? null
+                    : NameConstraints.getInstance(extension(Extension.nameConstraints));
+            subjectKeyId = extension(Extension.subjectKeyIdentifier) == null ? null
+                    : SubjectKeyIdentifier.getInstance(extension(Extension.subjectKeyIdentifier)).getKeyIdentifier();
+            authorityKeyId = extension(Extension.authorityKeyIdentifier) == null ? null
+                    : AuthorityKeyIdentifier.getInstance(extension(Extension.authorityKeyIdentifier));
+            checkNames();
+        } catch (MalformedException e) {
+            throw e;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new MalformedException("not an X.509 certificate: " + Text.safe(e.getMessage()));
+        }
+        fingerprint = Text.hex(sha256(der));
+        selfIssued = subject.equals(issuer);
+    }
+
+    /**
+     * @param der the encoding, not copied: callers hand in their own copy
+     * @param requestIndex index in the request, or -1
+     * @return the certificate
+     * @throws MalformedException if it is too large or not a DER X.509 certificate
+     */
+    static Cert parse(byte[] der, int requestIndex) throws MalformedException {
+        if (der.length > MAX_BYTES) {
+            throw new MalformedException("encoding of " + der.length + " bytes exceeds the limit of " + MAX_BYTES);
+        }
+        return new Cert(der, requestIndex);
+    }
+
+    /**
+     * Bouncy Castle decodes names lazily: a malformed RDN would only throw later, in a hash map
+     * lookup during path building (found by the byte-mutation test). Touch every name now.
+     */
+    private void checkNames() {
+        List<X500Name> names = new ArrayList<>(List.of(subject, issuer));
+        if (subjectAltNames != null) {
+            for (org.bouncycastle.asn1.x509.GeneralName name : subjectAltNames.getNames()) {
+                if (name.getTagNo() == org.bouncycastle.asn1.x509.GeneralName.directoryName) {
+                    names.add(X500Name.getInstance(BCStyle.INSTANCE, name.getName()));
+                }
+            }
+        }
+        if (nameConstraints != null) {
+            for (org.bouncycastle.asn1.x509.GeneralSubtree[] subtrees : new org.bouncycastle.asn1.x509.GeneralSubtree[][] {
+                nameConstraints.getPermittedSubtrees(), nameConstraints.getExcludedSubtrees()}) {
+                for (org.bouncycastle.asn1.x509.GeneralSubtree subtree : subtrees == null
+                        ? new org.bouncycastle.asn1.x509.GeneralSubtree[0] : subtrees) {
+                    if (subtree.getBase().getTagNo() == org.bouncycastle.asn1.x509.GeneralName.directoryName) {
+                        names.add(X500Name.getInstance(BCStyle.INSTANCE, subtree.getBase().getName()));
+                    }
+                }
+            }
+        }
+        for (X500Name name : names) {
+            name.hashCode();
+            name.toString();
+            for (RDN rdn : name.getRDNs()) {
+                rdn.getTypesAndValues();
+            }
+        }
+    }
+
+    private ASN1Primitive extension(ASN1ObjectIdentifier oid) throws MalformedException {
+        if (extensions == null) {
+            return null;
+        }
+        Extension extension = extensions.getExtension(oid);
+        return extension == null ? null : Der.parse(extension.getExtnValue().getOctets());
+    }
+
+    private static List<ASN1ObjectIdentifier> purposes(ExtendedKeyUsage eku) {
+        List<ASN1ObjectIdentifier> oids = new ArrayList<>();
+        for (KeyPurposeId purpose : eku.getUsages()) {
+            oids.add(purpose.toOID());
+        }
+        return List.copyOf(oids);
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    boolean isCa() {
+        return basicConstraints != null && basicConstraints.isCA();
+    }
+
+    boolean isCritical(ASN1ObjectIdentifier oid) {
+        Extension extension = extensions == null ? null : extensions.getExtension(oid);
+        return extension != null && extension.isCritical();
+    }
+
+    boolean has(ASN1ObjectIdentifier oid) {
+        return extensions != null && extensions.getExtension(oid) != null;
+    }
+
+    /** @return the first subject CN, or null */
+    String commonName() {
+        RDN[] rdns = subject.getRDNs(BCStyle.CN);
+        return rdns.length == 0 ? null : IETFUtils.valueToString(rdns[0].getFirst().getValue());
+    }
+
+    /** @return the subject as a field engineer reads it, made safe for one line */
+    String displayName() {
+        String text = subject.toString();
+        return text.isEmpty() ? "empty subject" : Text.safe(text);
+    }
+
+    /**
+     * @param provider the provider whose key factories decode the key
+     * @return the subject public key, decoded once
+     * @throws GeneralSecurityException if it cannot be decoded
+     */
+    PublicKey publicKey(Provider provider) throws GeneralSecurityException {
+        PublicKey key = publicKey;
+        if (key == null) {
+            try {
+                byte[] spki = tbs.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER);
+                String algorithm = Algorithms.keyFactoryName(tbs.getSubjectPublicKeyInfo());
+                key = KeyFactory.getInstance(algorithm, provider).generatePublic(new X509EncodedKeySpec(spki));
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new GeneralSecurityException("undecodable public key: " + e.getMessage(), e);
+            }
+            publicKey = key;
+        }
+        return key;
+    }
+}
