@@ -90,11 +90,13 @@ final class DomainLoader {
                 }
             }
         } catch (IOException e) {
-            return down(name, RejectReason.REVOCATION_UNKNOWN, e.getMessage(), revocation, grace, depth, now, stamps);
+            // The anchors did load: the snapshot still shows them, so that the operator sees which CA is affected.
+            return new DomainState(name, null, null, platform, RejectReason.REVOCATION_UNKNOWN, e.getMessage(), revocation,
+                    grace, depth, now, stamps);
         }
         if (revocation != RevocationPolicy.OFF && crls.isEmpty()) {
-            return down(name, RejectReason.REVOCATION_UNKNOWN, "revocation '" + config.revocation()
-                    + "' needs at least one CRL file (key 'crls')", revocation, grace, depth, now, stamps);
+            return new DomainState(name, null, null, platform, RejectReason.REVOCATION_UNKNOWN, "revocation '"
+                    + config.revocation() + "' needs at least one CRL file (key 'crls')", revocation, grace, depth, now, stamps);
         }
         return new DomainState(name, policy, new TrustMaterial(anchors, pool, crls), platform, null, null, revocation,
                 grace, depth, now, stamps);

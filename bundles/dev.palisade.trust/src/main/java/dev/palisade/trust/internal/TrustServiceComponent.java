@@ -125,7 +125,8 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
         changed();
     }
 
-    private void changed() {
+    /** Synchronized: binds and unbinds may come from several threads, and the newest map must win. */
+    private synchronized void changed() {
         byName = domains.stream().collect(Collectors.groupingBy(TrustDomainComponent::name, TreeMap::new, Collectors.toList()));
         generation.incrementAndGet();
         cache.clear();

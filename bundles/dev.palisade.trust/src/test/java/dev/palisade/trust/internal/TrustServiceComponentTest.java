@@ -206,6 +206,14 @@ class TrustServiceComponentTest {
         TrustFiles.certificates(etc.resolve("c.pem"), rootB);
         domain("plant-c", Map.of("anchors", new String[] {"c.pem"}, "revocation", "crl-fail-closed"));
         assertEquals(RejectReason.REVOCATION_UNKNOWN, verify("plant-c", deviceA, caA).reason());
+        assertEquals(1, service.domain("plant-c").orElseThrow().anchors().size(), "the anchors that did load are shown");
+
+        TrustFiles.write(etc.resolve("d.crl"), "-----BEGIN X509 CRL-----\nMAMCAQE=\n-----END X509 CRL-----\n");
+        domain("plant-d", Map.of("anchors", new String[] {"c.pem"}, "crls", new String[] {"d.crl"},
+                "revocation", "crl-fail-closed"));
+        Verdict badCrl = verify("plant-d", deviceA, caA);
+        assertEquals(RejectReason.REVOCATION_UNKNOWN, badCrl.reason());
+        assertTrue(badCrl.message().contains(etc.resolve("d.crl") + ": CRL 1 is malformed"), badCrl.message());
     }
 
     @Test
