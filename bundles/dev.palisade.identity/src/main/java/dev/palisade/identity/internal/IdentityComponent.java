@@ -37,7 +37,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
             IdentityPublisher.Factory publishers) {
         this.manager = new IdentityManager(backend, alias, stateDirectory, Clock.systemUTC());
         this.health = new IdentityHealth(warningDays, criticalDays);
-        this.signer = new TokenSigner(manager::snapshot, backend::signatureProvider);
+        this.signer = new TokenSigner(manager::snapshot, backend::signatureProvider, manager.keyUse());
         this.identity = new TokenGatewayIdentity(manager::snapshot);
         manager.publishTo(publishers.create(signer, identity));
         this.opener = Executors.newSingleThreadExecutor(r -> {
