@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.List;
@@ -61,6 +60,7 @@ final class IdentityManager implements IdentityAdmin {
     private volatile CurrentKey pending;
     private volatile IdentityException failure;
     private volatile boolean opened;
+    private String lastFailureLogged;
 
     /**
      * @param backend the keystore
@@ -87,11 +87,16 @@ final class IdentityManager implements IdentityAdmin {
         this.publisher = Objects.requireNonNull(target);
     }
 
-    /** Opens the keystore and reads the current key; failures are kept for the health report and logged once. */
+    /**
+     * Opens the keystore, reads the current key and finishes an interrupted rotation. Failures
+     * are kept for the health report and logged once per distinct failure, so that retrying an
+     * absent token does not repeat the same line.
+     */
     synchronized void open() {
         try {
             reload();
             finishRotation();
+            lastFailureLogged = null;
             CurrentKey key = current;
             if (key == null) {
                 LOG.warn("No gateway key '{}' in {}: run palisade:identity init", alias(), backend.describe());
@@ -103,10 +108,37 @@ final class IdentityManager implements IdentityAdmin {
                         key.type(), key.alias(), backend.describe(), key.info().notAfter());
             }
         } catch (IdentityException e) {
-            LOG.warn("Gateway identity unavailable: {}", e.getMessage());
+            if (e.reason() == Reason.TOKEN_ABSENT) {
+                // Start afresh at the next attempt: a new provider sees a token that appeared meanwhile.
+                backend.close();
+            }
+            if (!e.getMessage().equals(lastFailureLogged)) {
+                lastFailureLogged = e.getMessage();
+                LOG.warn("Gateway identity unavailable: {}", e.getMessage());
+            }
         } finally {
             opened = true;
         }
+    }
+
+    /**
+     * The token went away while in use: drops the key, withdraws the services and releases the
+     * keystore, so that the next {@link #open()} starts afresh.
+     *
+     * @return {@code false} if the loss was already known
+     */
+    synchronized boolean tokenLost(IdentityException cause) {
+        if (current == null && failure != null && failure.reason() == Reason.TOKEN_ABSENT) {
+            return false;
+        }
+        failure = cause;
+        current = null;
+        pending = null;
+        publisher.withdraw();
+        backend.close();
+        lastFailureLogged = cause.getMessage();
+        LOG.warn("Gateway identity lost, looking for the token again: {}", cause.getMessage());
+        return true;
     }
 
     /** @return the current key, or {@code null} if there is none or the keystore failed */
@@ -190,22 +222,15 @@ final class IdentityManager implements IdentityAdmin {
         return guarded(() -> {
             CurrentKey key = requireKey();
             CurrentKey next = pending;
-            boolean forPending = next != null && !chain.isEmpty() && sameKey(chain.get(0), next.leaf());
-            if (next != null && !forPending && !chain.isEmpty() && !sameKey(chain.get(0), key.leaf())) {
-                IdentityException refused = new IdentityException(Reason.CHAIN_MISMATCH, "the leaf certificate "
-                        + chain.get(0).getSubjectX500Principal().getName() + " (SHA-256 " + Certificates.fingerprint(chain.get(0))
-                        + ") was issued for another key, neither the gateway's key '" + key.alias()
-                        + "' nor the pending key '" + next.alias() + "' of the rotation");
+            CurrentKey target;
+            try {
+                target = ChainCheck.target(chain, key, next);
+                ChainCheck.check(chain, root, target.leaf().getPublicKey(), target.alias(), Date.from(clock.instant()));
+            } catch (IdentityException refused) {
                 LOG.warn("Refused a chain: {}", refused.getMessage());
                 throw refused;
             }
-            CurrentKey target = forPending ? next : key;
-            try {
-                ChainCheck.check(chain, root, target.leaf().getPublicKey(), target.alias(), Date.from(clock.instant()));
-            } catch (IdentityException refused) {
-                LOG.warn("Refused a chain for key '{}': {}", target.alias(), refused.getMessage());
-                throw refused;
-            }
+            boolean forPending = target == next;
             backend.store(target.alias(), target.key(), chain);
             if (forPending) {
                 switchTo(next.alias());
@@ -371,10 +396,6 @@ final class IdentityManager implements IdentityAdmin {
         String pem = Certificates.csr(request, key.leaf().getPublicKey(), key.key(), key.type(), backend.signatureProvider());
         LOG.info("Made a certificate request for key '{}' with subject {}", key.alias(), request.subject().getName());
         return pem;
-    }
-
-    private static boolean sameKey(X509Certificate a, X509Certificate b) {
-        return Arrays.equals(a.getPublicKey().getEncoded(), b.getPublicKey().getEncoded());
     }
 
     /** Runs an operation; a failure of the keystore itself becomes the health report's reason. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +28,7 @@ final class TokenSigner implements Signer {
     private final Supplier<CurrentKey> current;
     private final Supplier<Provider> provider;
     private final Lock keyUse;
+    private final Consumer<IdentityException> tokenLost;
     private final LongAdder signatures = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder nanos = new LongAdder();
@@ -35,11 +37,14 @@ final class TokenSigner implements Signer {
      * @param current the current key; {@code null} while there is none
      * @param provider the provider holding the key, or {@code null} to let JCA choose
      * @param keyUse held while signing, so that a rotation destroys a replaced key only after its last signature
+     * @param tokenLost told when signing failed because the token is gone ({@code TOKEN_ABSENT})
      */
-    TokenSigner(Supplier<CurrentKey> current, Supplier<Provider> provider, Lock keyUse) {
+    TokenSigner(Supplier<CurrentKey> current, Supplier<Provider> provider, Lock keyUse,
+            Consumer<IdentityException> tokenLost) {
         this.current = current;
         this.provider = provider;
         this.keyUse = keyUse;
+        this.tokenLost = tokenLost;
     }
 
     @Override
@@ -66,7 +71,11 @@ final class TokenSigner implements Signer {
             return new SignatureValue(algorithm, value, key.leaf());
         } catch (GeneralSecurityException | ProviderException e) {
             failures.increment();
-            throw TokenErrors.map("signing with key '" + key.alias() + "'", e);
+            IdentityException mapped = TokenErrors.map("signing with key '" + key.alias() + "'", e);
+            if (mapped.reason() == Reason.TOKEN_ABSENT) {
+                tokenLost.accept(mapped);
+            }
+            throw mapped;
         } finally {
             nanos.add(System.nanoTime() - start);
         }
