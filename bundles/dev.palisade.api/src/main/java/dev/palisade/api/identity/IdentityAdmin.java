@@ -15,10 +15,16 @@ import org.osgi.annotation.versioning.ProviderType;
  * from a component's activation. Calls are serialised by the provider. The token's PIN comes
  * from the configured PIN source; no method takes or returns one.
  *
- * <p>Rotation: {@link #rotate} creates a pending key beside the current one. {@link #csr} then
- * signs with the pending key, and {@link #install} of a chain for the pending key switches the
- * gateway to it atomically. The old key is destroyed only after the switch is complete and no
- * operation uses it any more; if the gateway stops in between, it is destroyed at the next start.
+ * <p>Rotation: {@link #rotate} creates a pending key beside the current one, which keeps serving
+ * the {@link Signer} and the {@link GatewayIdentity}'s key manager. {@link #csr} then signs with
+ * the pending key, and {@link #install} of a chain for the pending key (recognised by the leaf's
+ * public key) switches the gateway to it atomically: every signature and handshake that starts
+ * afterwards uses the new key and chain, none sees a mix. The old key and its certificate are
+ * destroyed on the token after the switch, once every {@link Signer#sign} call that took the old
+ * key has returned; a TLS handshake that took the old key just before the switch and signs after
+ * the destruction fails, and the link reconnects with the new identity. If the gateway stops
+ * between the switch and the destruction, the old key is destroyed at the next start; if it
+ * stops after the new chain was stored but before the switch, the switch is completed then.
  */
 @ProviderType
 public interface IdentityAdmin {

@@ -12,10 +12,10 @@ public class IdentityException extends Exception {
 
     /** Why an identity operation failed. */
     public enum Reason {
-        /** The configured token is not present (no token at that slot index), or its
-         * PKCS#11 library could not be loaded. Meant to be transient: the provider is to recover
-         * when the token appears, without a restart (not implemented yet: the current provider
-         * tries again at the next operator command, e.g. {@code palisade:identity show}). */
+        /** The configured token is not present (no token at that slot index, or it went away
+         * while in use), or its PKCS#11 library could not be loaded. Transient: the provider
+         * tries to open the token again on its own, with a growing interval, and recovers when
+         * the token appears, without a restart; any operator command also tries at once. */
         TOKEN_ABSENT,
         /** The configured PIN source is missing, unreadable, or readable by other users. */
         PIN_UNAVAILABLE,

@@ -99,4 +99,31 @@ final class ChainCheck {
                 ? " (" + e.getReason() + ")" : "";
         return which + e.getMessage() + reason;
     }
+
+    /**
+     * @return which key {@code chain} is for: the pending key of a rotation if its leaf carries
+     *         that key, else the current key (whose own check then names a mismatch)
+     * @throws IdentityException {@code CHAIN_MISMATCH} naming both keys if a rotation is pending
+     *         and the leaf carries neither
+     */
+    static CurrentKey target(List<X509Certificate> chain, CurrentKey current, CurrentKey pending) throws IdentityException {
+        if (pending == null || chain.isEmpty()) {
+            return current;
+        }
+        X509Certificate leaf = chain.get(0);
+        if (sameKey(leaf, pending.leaf())) {
+            return pending;
+        }
+        if (sameKey(leaf, current.leaf())) {
+            return current;
+        }
+        throw new IdentityException(Reason.CHAIN_MISMATCH, "the leaf certificate "
+                + leaf.getSubjectX500Principal().getName() + " (SHA-256 " + Certificates.fingerprint(leaf)
+                + ") was issued for another key, neither the gateway's key '" + current.alias()
+                + "' nor the pending key '" + pending.alias() + "' of the rotation");
+    }
+
+    private static boolean sameKey(X509Certificate a, X509Certificate b) {
+        return Arrays.equals(a.getPublicKey().getEncoded(), b.getPublicKey().getEncoded());
+    }
 }

@@ -1,10 +1,12 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.IdentityInfo;
 import dev.palisade.api.identity.KeyType;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The gateway's key as last read from the keystore: immutable, so that the signer and the key
@@ -20,6 +22,22 @@ record CurrentKey(String alias, PrivateKey key, List<X509Certificate> chain, Key
 
     CurrentKey {
         chain = List.copyOf(chain);
+    }
+
+    /** @return the key under {@code alias} in {@code backend}, or {@code null} if there is none */
+    static CurrentKey read(KeyStoreBackend backend, String alias) throws IdentityException {
+        Optional<KeyStoreBackend.Entry> entry = backend.entry(alias);
+        if (entry.isEmpty()) {
+            return null;
+        }
+        List<X509Certificate> chain = entry.get().chain();
+        X509Certificate leaf = chain.get(0);
+        KeyType type = Certificates.keyType(leaf.getPublicKey());
+        boolean installed = !(chain.size() == 1 && Certificates.isPlaceholder(leaf));
+        IdentityInfo info = new IdentityInfo(leaf.getSubjectX500Principal(), leaf.getIssuerX500Principal(),
+                leaf.getSerialNumber(), leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), type,
+                Certificates.fingerprint(leaf), backend.location(alias), backend.extractable(entry.get().key()), installed);
+        return new CurrentKey(alias, entry.get().key(), chain, type, info);
     }
 
     /** @return the leaf certificate */

@@ -12,9 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
@@ -25,7 +28,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * {@code palisade:identity init|csr|install|show}, also reachable as {@code bin/palisade identity …}.
+ * {@code palisade:identity init|csr|install|rotate|show}, also reachable as {@code bin/palisade identity …}.
  *
  * <p>Always registered, so that an operator who forgot the keystore configuration is told so
  * instead of "unknown command". Failures are thrown with a message for the operator (the admin
@@ -40,6 +43,7 @@ public final class IdentityCommand {
             "usage: identity init [--alias ALIAS] [--type ec-p256|ec-p384|rsa-2048|rsa-3072]",
             "       identity csr --subject DN [--san dns:NAME|ip:ADDRESS|uri:URI|email:ADDRESS]... [--out FILE]",
             "       identity install CHAIN.pem --root ROOT.pem",
+            "       identity rotate --subject DN [--san ...]... [--type TYPE] [--alias NEW-ALIAS] [--out FILE]",
             "       identity show");
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -51,8 +55,8 @@ public final class IdentityCommand {
      * @return what to print
      * @throws Exception with a message for the operator
      */
-    @Descriptor("provision the gateway's identity: init (key on the token), csr, install (issued chain), show")
-    public String identity(@Descriptor("init | csr | install | show, then options") String... args) throws Exception {
+    @Descriptor("provision the gateway's identity: init (key on the token), csr, install (issued chain), rotate, show")
+    public String identity(@Descriptor("init | csr | install | rotate | show, then options") String... args) throws Exception {
         return run(admin, List.of(args));
     }
 
@@ -71,17 +75,17 @@ public final class IdentityCommand {
                 return "generated a key on the keystore:\n" + format(admin.init(options.single("--alias", "gateway"),
                         keyType(options.single("--type", "ec-p256")))) + "\nnext: identity csr --subject CN=<gateway id>";
             case "csr":
-                String subject = options.single("--subject", null);
-                if (subject == null) {
-                    throw new IllegalArgumentException("csr needs --subject, e.g. --subject 'CN=gw-17,O=Plant A'\n" + USAGE);
+                return writeCsr(admin.csr(csrRequest(options)), options, "next: have it signed, then identity install");
+            case "rotate":
+                String alias = options.single("--alias", null);
+                if (alias == null) {
+                    // A new alias per rotation: the old key keeps its alias until it is destroyed.
+                    alias = "gateway-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+                            .withZone(ZoneOffset.UTC).format(Instant.now());
                 }
-                String pem = admin.csr(new CsrRequest(principal(subject), options.all("--san")));
-                String out = options.single("--out", null);
-                if (out == null) {
-                    return pem.trim();
-                }
-                Files.writeString(Path.of(out), pem, StandardCharsets.US_ASCII);
-                return "wrote the certificate request to " + Path.of(out).toAbsolutePath();
+                String rotated = admin.rotate(alias, keyType(options.single("--type", "ec-p256")), csrRequest(options));
+                return writeCsr(rotated, options, "the current identity stays in use until the chain for the new key '"
+                        + alias + "' is installed (identity install)");
             case "install":
                 String root = options.single("--root", null);
                 if (options.positional().size() != 1 || root == null) {
@@ -97,10 +101,30 @@ public final class IdentityCommand {
             case "show":
                 IdentityInfo info = admin.current().orElseThrow(() -> new IdentityException(IdentityException.Reason.NO_KEY,
                         "the keystore holds no gateway key yet: run identity init"));
-                return format(info);
+                Optional<IdentityInfo> pending = admin.pending();
+                return format(info) + pending.map(p -> "\npending rotation (in use once its chain is installed):\n"
+                        + format(p)).orElse("");
             default:
                 throw new IllegalArgumentException("unknown subcommand '" + args.get(0) + "'\n" + USAGE);
         }
+    }
+
+    private static CsrRequest csrRequest(Options options) {
+        String subject = options.single("--subject", null);
+        if (subject == null) {
+            throw new IllegalArgumentException("--subject is required, e.g. --subject 'CN=gw-17,O=Plant A'\n" + USAGE);
+        }
+        return new CsrRequest(principal(subject), options.all("--san"));
+    }
+
+    /** Prints the PEM, or writes it to {@code --out} and says what comes next. */
+    private static String writeCsr(String pem, Options options, String next) throws IOException {
+        String out = options.single("--out", null);
+        if (out == null) {
+            return pem.trim();
+        }
+        Files.writeString(Path.of(out), pem, StandardCharsets.US_ASCII);
+        return "wrote the certificate request to " + Path.of(out).toAbsolutePath() + "\n" + next;
     }
 
     static String format(IdentityInfo info) {

@@ -12,17 +12,28 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import dev.palisade.api.identity.IdentityException.Reason;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
 
 /**
  * What both keystore components share: the {@link IdentityManager}, its signer, key manager and
- * health report, and the first opening of the keystore, which runs on the component's own thread
+ * health report, and the opening of the keystore, which runs on the component's own thread
  * because a token may take seconds to answer (or hang) and component activation must not wait
- * for it. The thread is stopped when the component is deactivated.
+ * for it.
+ *
+ * <p>While the token is absent ({@code TOKEN_ABSENT}: at boot, or lost while signing) the same
+ * thread tries to open it again, first after {@code retryInitial}, then at doubling intervals up
+ * to {@code retryMax}, so that the gateway recovers without a restart when the token appears.
+ * It never retries after any other failure: a refused PIN in particular is presented again only
+ * when an operator command runs after its source changed ({@link PinGuard}), never on a
+ * schedule. The thread is stopped when the component is deactivated.
  */
 abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
 
@@ -30,23 +41,85 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
     private final IdentityHealth health;
     private final TokenSigner signer;
     private final TokenGatewayIdentity identity;
-    private final ExecutorService opener;
+    private final ScheduledExecutorService opener;
     private final Future<?> opened;
+    private final Duration retryInitial;
+    private final Duration retryMax;
+    /** Touched only on the opener thread. */
+    private Duration nextRetry;
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
 
+    /**
+     * @param retryInitial first delay before opening an absent token again; {@code null} never retries
+     * @param retryMax longest delay between attempts
+     */
     IdentityComponent(KeyStoreBackend backend, String alias, Path stateDirectory, int warningDays, int criticalDays,
-            IdentityPublisher.Factory publishers) {
+            IdentityPublisher.Factory publishers, Duration retryInitial, Duration retryMax) {
+        if (retryInitial != null && (retryInitial.isNegative() || retryInitial.isZero() || retryMax.compareTo(retryInitial) < 0)) {
+            throw new IllegalArgumentException("token retry intervals must satisfy 0 < initial (" + retryInitial
+                    + ") <= max (" + retryMax + ")");
+        }
         this.manager = new IdentityManager(backend, alias, stateDirectory, Clock.systemUTC());
         this.health = new IdentityHealth(warningDays, criticalDays);
-        this.signer = new TokenSigner(manager::snapshot, backend::signatureProvider);
+        this.signer = new TokenSigner(manager::snapshot, backend::signatureProvider, manager.keyUse(), this::tokenLost);
         this.identity = new TokenGatewayIdentity(manager::snapshot);
+        this.retryInitial = retryInitial;
+        this.retryMax = retryMax;
+        this.nextRetry = retryInitial;
         manager.publishTo(publishers.create(signer, identity));
-        this.opener = Executors.newSingleThreadExecutor(r -> {
+        this.opener = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "palisade-identity-open");
             thread.setDaemon(true);
             return thread;
         });
-        this.opened = opener.submit(manager::open);
-        opener.shutdown();
+        this.opened = opener.submit(this::openAndRetry);
+    }
+
+    /** Opens the keystore; while the token is absent, schedules the next attempt with backoff. */
+    private void openAndRetry() {
+        retryScheduled.set(false);
+        manager.open();
+        IdentityException failure = manager.failure();
+        if (failure == null || failure.reason() != Reason.TOKEN_ABSENT || retryInitial == null) {
+            nextRetry = retryInitial;
+            return;
+        }
+        scheduleRetry();
+    }
+
+    private void scheduleRetry() {
+        if (opener.isShutdown() || !retryScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        Duration delay = nextRetry;
+        nextRetry = nextRetry.multipliedBy(2).compareTo(retryMax) > 0 ? retryMax : nextRetry.multipliedBy(2);
+        try {
+            opener.schedule(this::openAndRetry, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            retryScheduled.set(false); // deactivated meanwhile: no more attempts, as intended
+        }
+    }
+
+    /** Called by the signer when the token went away under it: give up the key and look for the token again. */
+    private void tokenLost(IdentityException failure) {
+        if (retryInitial == null || opener.isShutdown()) {
+            return;
+        }
+        try {
+            opener.execute(() -> {
+                if (manager.tokenLost(failure)) {
+                    nextRetry = retryInitial;
+                    scheduleRetry();
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            // Deactivated meanwhile: the keystore is being closed anyway.
+        }
+    }
+
+    /** @return the manager, for tests that look at its state */
+    final IdentityManager manager() {
+        return manager;
     }
 
     /** @return completes when the first opening of the keystore has finished (for tests) */
@@ -67,7 +140,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
         return identity;
     }
 
-    /** Waits briefly for the opening thread, then withdraws the services and closes the keystore. */
+    /** Stops retrying, waits briefly for the opening thread, then withdraws the services and closes the keystore. */
     final void stop() throws InterruptedException {
         opener.shutdownNow();
         opener.awaitTermination(10, TimeUnit.SECONDS);

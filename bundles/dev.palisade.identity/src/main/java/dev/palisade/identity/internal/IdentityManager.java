@@ -6,11 +6,7 @@ import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.IdentityException.Reason;
 import dev.palisade.api.identity.IdentityInfo;
 import dev.palisade.api.identity.KeyType;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -20,6 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +30,16 @@ import org.slf4j.LoggerFactory;
  * kept in a small file next to the component's other state, written when {@code init} creates
  * the key; before that, the configured alias is used, so a key provisioned with the token's own
  * tools is found by configuring its alias.
+ *
+ * <p>Rotation: {@code rotate} generates a pending key under a new alias beside the current one
+ * and records it ({@link AliasMarkers#PENDING}). Installing a chain for the pending key switches
+ * in this order, each step durable before the next: record the current alias as old, record the
+ * pending alias as current, forget the pending marker, publish the new key with one volatile
+ * write (the signer and key manager read one immutable {@link CurrentKey}, so no reader sees a
+ * half-switched identity), wait until no signature started with the old key is still running,
+ * destroy the old key, forget the old marker. {@link #open()} finishes a rotation a crash
+ * interrupted: a pending key that already has its chain is switched to, and an old key that is
+ * no longer current is destroyed.
  */
 final class IdentityManager implements IdentityAdmin {
 
@@ -43,12 +51,16 @@ final class IdentityManager implements IdentityAdmin {
 
     private final KeyStoreBackend backend;
     private final String configuredAlias;
-    private final Path aliasFile;
+    private final AliasMarkers markers;
     private final Clock clock;
+    /** Signatures hold the read lock; destroying a replaced key waits for the write lock. Fair, so that it is not starved. */
+    private final ReentrantReadWriteLock keyUse = new ReentrantReadWriteLock(true);
     private volatile IdentityPublisher publisher = IdentityPublisher.NONE.create(null, null);
     private volatile CurrentKey current;
+    private volatile CurrentKey pending;
     private volatile IdentityException failure;
     private volatile boolean opened;
+    private String lastFailureLogged;
 
     /**
      * @param backend the keystore
@@ -62,18 +74,29 @@ final class IdentityManager implements IdentityAdmin {
             throw new IllegalArgumentException("alias must not be blank");
         }
         this.configuredAlias = configuredAlias.trim();
-        this.aliasFile = stateDirectory.resolve("current-alias");
+        this.markers = new AliasMarkers(stateDirectory);
         this.clock = clock;
+    }
+
+    /** @return held (read) by every signature with the current key, so that a replaced key is destroyed only after its last use */
+    Lock keyUse() {
+        return keyUse.readLock();
     }
 
     void publishTo(IdentityPublisher target) {
         this.publisher = Objects.requireNonNull(target);
     }
 
-    /** Opens the keystore and reads the current key; failures are kept for the health report and logged once. */
+    /**
+     * Opens the keystore, reads the current key and finishes an interrupted rotation. Failures
+     * are kept for the health report and logged once per distinct failure, so that retrying an
+     * absent token does not repeat the same line.
+     */
     synchronized void open() {
         try {
             reload();
+            finishRotation();
+            lastFailureLogged = null;
             CurrentKey key = current;
             if (key == null) {
                 LOG.warn("No gateway key '{}' in {}: run palisade:identity init", alias(), backend.describe());
@@ -85,15 +108,47 @@ final class IdentityManager implements IdentityAdmin {
                         key.type(), key.alias(), backend.describe(), key.info().notAfter());
             }
         } catch (IdentityException e) {
-            LOG.warn("Gateway identity unavailable: {}", e.getMessage());
+            if (e.reason() == Reason.TOKEN_ABSENT) {
+                // Start afresh at the next attempt: a new provider sees a token that appeared meanwhile.
+                backend.close();
+            }
+            if (!e.getMessage().equals(lastFailureLogged)) {
+                lastFailureLogged = e.getMessage();
+                LOG.warn("Gateway identity unavailable: {}", e.getMessage());
+            }
         } finally {
             opened = true;
         }
     }
 
+    /**
+     * The token went away while in use: drops the key, withdraws the services and releases the
+     * keystore, so that the next {@link #open()} starts afresh.
+     *
+     * @return {@code false} if the loss was already known
+     */
+    synchronized boolean tokenLost(IdentityException cause) {
+        if (current == null && failure != null && failure.reason() == Reason.TOKEN_ABSENT) {
+            return false;
+        }
+        failure = cause;
+        current = null;
+        pending = null;
+        publisher.withdraw();
+        backend.close();
+        lastFailureLogged = cause.getMessage();
+        LOG.warn("Gateway identity lost, looking for the token again: {}", cause.getMessage());
+        return true;
+    }
+
     /** @return the current key, or {@code null} if there is none or the keystore failed */
     CurrentKey snapshot() {
         return current;
+    }
+
+    /** @return the pending key of a rotation, or {@code null} */
+    CurrentKey pendingSnapshot() {
+        return pending;
     }
 
     /** @return why the keystore is unusable, or {@code null} */
@@ -132,7 +187,12 @@ final class IdentityManager implements IdentityAdmin {
             X509Certificate placeholder = Certificates.placeholder(alias, pair.getPublic(), pair.getPrivate(), type,
                     backend.signatureProvider());
             backend.store(alias, pair.getPrivate(), List.of(placeholder));
-            rememberAlias(alias);
+            try {
+                markers.write(AliasMarkers.CURRENT, alias);
+            } catch (IdentityException e) {
+                throw new IdentityException(Reason.TOKEN_ERROR, "the key '" + alias + "' was created, but "
+                        + e.getMessage() + "; set alias=" + alias + " in the configuration", e);
+            }
             reload();
             CurrentKey created = current;
             if (created == null) {
@@ -149,10 +209,9 @@ final class IdentityManager implements IdentityAdmin {
     public synchronized String csr(CsrRequest request) throws IdentityException {
         Objects.requireNonNull(request, "request");
         return guarded(() -> {
-            CurrentKey key = requireKey();
-            String pem = Certificates.csr(request, key.leaf().getPublicKey(), key.key(), key.type(), backend.signatureProvider());
-            LOG.info("Made a certificate request for key '{}' with subject {}", key.alias(), request.subject().getName());
-            return pem;
+            requireKey();
+            CurrentKey key = pending != null ? pending : current;
+            return csrFor(key, request);
         });
     }
 
@@ -162,29 +221,78 @@ final class IdentityManager implements IdentityAdmin {
         Objects.requireNonNull(root, "root");
         return guarded(() -> {
             CurrentKey key = requireKey();
+            CurrentKey next = pending;
+            CurrentKey target;
             try {
-                ChainCheck.check(chain, root, key.leaf().getPublicKey(), key.alias(), Date.from(clock.instant()));
+                target = ChainCheck.target(chain, key, next);
+                ChainCheck.check(chain, root, target.leaf().getPublicKey(), target.alias(), Date.from(clock.instant()));
             } catch (IdentityException refused) {
-                LOG.warn("Refused a chain for key '{}': {}", key.alias(), refused.getMessage());
+                LOG.warn("Refused a chain: {}", refused.getMessage());
                 throw refused;
             }
-            backend.store(key.alias(), key.key(), chain);
-            reload();
+            boolean forPending = target == next;
+            backend.store(target.alias(), target.key(), chain);
+            if (forPending) {
+                switchTo(next.alias());
+            } else {
+                reload();
+            }
             CurrentKey installed = current;
-            if (installed == null || !installed.installed()) {
+            if (installed == null || !installed.installed() || !installed.alias().equals(target.alias())) {
                 throw new IdentityException(Reason.TOKEN_ERROR, "the chain was written to " + backend.describe()
-                        + " but does not read back under '" + key.alias() + "'");
+                        + " but does not read back under '" + target.alias() + "'");
             }
             LOG.info("Installed the chain of {} for key '{}' (issuer {}, valid until {})",
-                    installed.info().subject().getName(), key.alias(), installed.info().issuer().getName(),
+                    installed.info().subject().getName(), target.alias(), installed.info().issuer().getName(),
                     installed.info().notAfter());
+            if (forPending) {
+                destroyOld();
+            }
             return installed.info();
         });
     }
 
     @Override
-    public synchronized String rotate(String alias, KeyType type, CsrRequest request) {
-        throw new UnsupportedOperationException("key rotation is not implemented yet");
+    public synchronized String rotate(String alias, KeyType type, CsrRequest request) throws IdentityException {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(request, "request");
+        if (alias == null || alias.isBlank()) {
+            throw new IllegalArgumentException("alias must not be blank");
+        }
+        String newAlias = alias.trim();
+        return guarded(() -> {
+            CurrentKey key = requireKey();
+            if (!key.installed()) {
+                throw new IdentityException(Reason.NO_KEY, "key '" + key.alias() + "' has no issued chain yet, so there is"
+                        + " no identity to rotate: run palisade:identity csr, then install");
+            }
+            CurrentKey replaced = pending;
+            boolean reusesPendingAlias = replaced != null && replaced.alias().equals(newAlias);
+            if (newAlias.equals(key.alias()) || (!reusesPendingAlias && backend.contains(newAlias))) {
+                throw new IdentityException(Reason.KEY_EXISTS, "alias '" + newAlias + "' is already used in "
+                        + backend.describe() + "; choose another alias for the new key");
+            }
+            if (replaced != null) {
+                backend.delete(replaced.alias());
+                markers.remove(AliasMarkers.PENDING);
+                LOG.info("Destroyed pending key '{}' in {}: a new rotation replaces it", replaced.alias(), backend.describe());
+            }
+            // The marker goes first: a crash after the key is generated must not leave an orphan key nobody knows of.
+            markers.write(AliasMarkers.PENDING, newAlias);
+            KeyPair pair = backend.generate(type);
+            X509Certificate placeholder = Certificates.placeholder(newAlias, pair.getPublic(), pair.getPrivate(), type,
+                    backend.signatureProvider());
+            backend.store(newAlias, pair.getPrivate(), List.of(placeholder));
+            reload();
+            CurrentKey created = pending;
+            if (created == null) {
+                throw new IdentityException(Reason.TOKEN_ERROR, "the key stored under '" + newAlias + "' in "
+                        + backend.describe() + " cannot be read back");
+            }
+            LOG.info("Rotation started: generated {} key '{}' in {} beside '{}', which stays in use until the new chain is installed",
+                    type, newAlias, backend.describe(), key.alias());
+            return csrFor(created, request);
+        });
     }
 
     @Override
@@ -196,14 +304,18 @@ final class IdentityManager implements IdentityAdmin {
     }
 
     @Override
-    public Optional<IdentityInfo> pending() {
-        return Optional.empty();
+    public synchronized Optional<IdentityInfo> pending() throws IdentityException {
+        return guarded(() -> {
+            reload();
+            return Optional.ofNullable(pending).map(CurrentKey::info);
+        });
     }
 
     /** Withdraws the services and releases the keystore. */
     synchronized void close() {
         publisher.withdraw();
         current = null;
+        pending = null;
         backend.close();
     }
 
@@ -217,28 +329,19 @@ final class IdentityManager implements IdentityAdmin {
         return key;
     }
 
-    /** Reads the current key from the keystore and (un)publishes the services to match. */
+    /** Reads the current and pending keys from the keystore and (un)publishes the services to match. */
     private void reload() throws IdentityException {
         try {
             String alias = alias();
-            Optional<KeyStoreBackend.Entry> entry = backend.entry(alias);
-            CurrentKey key = null;
-            if (entry.isPresent()) {
-                List<X509Certificate> chain = entry.get().chain();
-                X509Certificate leaf = chain.get(0);
-                KeyType type = Certificates.keyType(leaf.getPublicKey());
-                boolean installed = !(chain.size() == 1 && Certificates.isPlaceholder(leaf));
-                IdentityInfo info = new IdentityInfo(leaf.getSubjectX500Principal(), leaf.getIssuerX500Principal(),
-                        leaf.getSerialNumber(), leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), type,
-                        Certificates.fingerprint(leaf), backend.location(alias), backend.extractable(entry.get().key()),
-                        installed);
-                key = new CurrentKey(alias, entry.get().key(), chain, type, info);
-            }
+            CurrentKey key = CurrentKey.read(backend, alias);
+            String pendingAlias = markers.read(AliasMarkers.PENDING).filter(p -> !p.equals(alias)).orElse(null);
+            pending = pendingAlias != null ? CurrentKey.read(backend, pendingAlias) : null;
             current = key;
             failure = null;
         } catch (IdentityException e) {
             if (KEYSTORE_FAILURES.contains(e.reason())) {
                 current = null;
+                pending = null;
                 failure = e;
             }
             throw e;
@@ -250,6 +353,49 @@ final class IdentityManager implements IdentityAdmin {
                 publisher.withdraw();
             }
         }
+    }
+
+    /** Makes {@code newAlias} the gateway's key; see the class comment for the order of the steps. */
+    private void switchTo(String newAlias) throws IdentityException {
+        markers.write(AliasMarkers.OLD, alias());
+        markers.write(AliasMarkers.CURRENT, newAlias);
+        markers.remove(AliasMarkers.PENDING);
+        reload();
+        LOG.info("Switched the gateway identity to key '{}' in {}", newAlias, backend.describe());
+    }
+
+    /** Destroys the replaced key once no signature started with it is still running. */
+    private void destroyOld() throws IdentityException {
+        Optional<String> old = markers.read(AliasMarkers.OLD);
+        if (old.isEmpty()) {
+            return;
+        }
+        if (!old.get().equals(alias())) {
+            // Every signature that took the old key holds the read lock; later ones see the new key.
+            keyUse.writeLock().lock();
+            keyUse.writeLock().unlock();
+            backend.delete(old.get());
+            LOG.info("Destroyed the replaced key '{}' in {}", old.get(), backend.describe());
+        }
+        markers.remove(AliasMarkers.OLD);
+    }
+
+    /** Completes a rotation that a stop or crash interrupted (see the class comment). */
+    private void finishRotation() throws IdentityException {
+        CurrentKey next = pending;
+        if (next != null && next.installed()) {
+            LOG.info("Finishing an interrupted rotation: key '{}' already has its chain", next.alias());
+            switchTo(next.alias());
+        } else if (next == null && markers.read(AliasMarkers.PENDING).isPresent()) {
+            markers.remove(AliasMarkers.PENDING); // the key was never stored, or it became current
+        }
+        destroyOld();
+    }
+
+    private String csrFor(CurrentKey key, CsrRequest request) throws IdentityException {
+        String pem = Certificates.csr(request, key.leaf().getPublicKey(), key.key(), key.type(), backend.signatureProvider());
+        LOG.info("Made a certificate request for key '{}' with subject {}", key.alias(), request.subject().getName());
+        return pem;
     }
 
     /** Runs an operation; a failure of the keystore itself becomes the health report's reason. */
@@ -269,28 +415,6 @@ final class IdentityManager implements IdentityAdmin {
     }
 
     private String alias() throws IdentityException {
-        try {
-            if (Files.isRegularFile(aliasFile)) {
-                String chosen = Files.readString(aliasFile, StandardCharsets.UTF_8).trim();
-                if (!chosen.isEmpty()) {
-                    return chosen;
-                }
-            }
-            return configuredAlias;
-        } catch (IOException e) {
-            throw new IdentityException(Reason.TOKEN_ERROR, "cannot read " + aliasFile + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void rememberAlias(String alias) throws IdentityException {
-        try {
-            Files.createDirectories(aliasFile.getParent());
-            Path temporary = aliasFile.resolveSibling("current-alias.tmp");
-            Files.writeString(temporary, alias + "\n", StandardCharsets.UTF_8);
-            Files.move(temporary, aliasFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new IdentityException(Reason.TOKEN_ERROR, "the key '" + alias + "' was created, but " + aliasFile
-                    + " could not be written: " + e.getMessage() + "; set alias=" + alias + " in the configuration", e);
-        }
+        return markers.read(AliasMarkers.CURRENT).orElse(configuredAlias);
     }
 }

@@ -58,6 +58,12 @@ interface KeyStoreBackend extends AutoCloseable {
     void store(String alias, PrivateKey key, List<X509Certificate> chain) throws IdentityException;
 
     /**
+     * Destroys the key under {@code alias} and its certificates, if there is such an entry. For a
+     * token this is irreversible.
+     */
+    void delete(String alias) throws IdentityException;
+
+    /**
      * @return the provider that holds the keys, for signing with them; {@code null} when the
      *         JCA may choose (a software key)
      */

@@ -234,6 +234,23 @@ final class Pkcs11Backend implements KeyStoreBackend {
         }
     }
 
+    /**
+     * SunPKCS11 destroys the private key and the certificate labelled {@code alias}, and those CA
+     * certificates of its chain that issued no other certificate on the token, so an
+     * intermediate shared with the new chain stays.
+     */
+    @Override
+    public void delete(String alias) throws IdentityException {
+        open();
+        try {
+            if (keyStore.containsAlias(alias)) {
+                keyStore.deleteEntry(alias);
+            }
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw TokenErrors.map("destroying key '" + alias + "' on " + describe(), e);
+        }
+    }
+
     @Override
     public Provider signatureProvider() {
         return provider;

@@ -3,6 +3,7 @@ package dev.palisade.identity.internal;
 import dev.palisade.api.health.HealthIndicator;
 import dev.palisade.api.identity.IdentityAdmin;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Function;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -58,6 +59,15 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
         @AttributeDefinition(name = "Expiry critical (days)",
                 description = "Under this many days the warning asks for renewal now.")
         int expiry_critical_days() default 7;
+
+        @AttributeDefinition(name = "Token retry, first delay (seconds)",
+                description = "While the token is absent, the first attempt to open it again comes after this delay;"
+                        + " each further attempt waits twice as long, up to token.retry.max.seconds.")
+        int token_retry_initial_seconds() default 5;
+
+        @AttributeDefinition(name = "Token retry, longest delay (seconds)",
+                description = "The longest wait between two attempts to open an absent token.")
+        int token_retry_max_seconds() default 60;
     }
 
     /**
@@ -82,7 +92,8 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
             IdentityPublisher.Factory publishers) {
         super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment), state),
-                config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers);
+                config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers,
+                Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()));
     }
 
     private static String required(String library) {

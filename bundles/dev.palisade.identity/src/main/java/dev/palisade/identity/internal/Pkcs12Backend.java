@@ -142,9 +142,40 @@ final class Pkcs12Backend implements KeyStoreBackend {
     public void store(String alias, PrivateKey key, List<X509Certificate> chain) throws IdentityException {
         open();
         char[] secret = pin.read();
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             keyStore.setKeyEntry(alias, key, secret, chain.toArray(new X509Certificate[0]));
+            write(secret);
+        } catch (GeneralSecurityException e) {
+            keyStore = null; // the in-memory store may now differ from the file: read the file again next time
+            throw new IdentityException(Reason.TOKEN_ERROR, "cannot store key '" + alias + "' in " + describe() + ": "
+                    + TokenErrors.rootMessage(e), e);
+        } finally {
+            Arrays.fill(secret, '\0');
+        }
+    }
+
+    @Override
+    public void delete(String alias) throws IdentityException {
+        open();
+        char[] secret = pin.read();
+        try {
+            if (keyStore.containsAlias(alias)) {
+                keyStore.deleteEntry(alias);
+                write(secret);
+            }
+        } catch (GeneralSecurityException e) {
+            keyStore = null;
+            throw new IdentityException(Reason.TOKEN_ERROR, "cannot delete key '" + alias + "' from " + describe() + ": "
+                    + TokenErrors.rootMessage(e), e);
+        } finally {
+            Arrays.fill(secret, '\0');
+        }
+    }
+
+    /** Replaces the file with the in-memory store, atomically, mode 0600. */
+    private void write(char[] secret) throws IdentityException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.deleteIfExists(temporary);
             Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -153,11 +184,9 @@ final class Pkcs12Backend implements KeyStoreBackend {
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | GeneralSecurityException e) {
-            keyStore = null; // the in-memory store may now differ from the file: read the file again next time
+            keyStore = null; // the in-memory store now differs from the file: read the file again next time
             throw new IdentityException(Reason.TOKEN_ERROR, "cannot write the PKCS#12 file " + file + ": "
                     + TokenErrors.rootMessage(e), e);
-        } finally {
-            Arrays.fill(secret, '\0');
         }
     }
 

@@ -13,17 +13,22 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Signs with the gateway's current key. Thread-safe without locks: each call takes an immutable
- * snapshot of the current key and its own {@link Signature} (SunPKCS11 gives each one its own
- * session from its pool), so concurrent calls proceed as far as the token allows.
+ * Signs with the gateway's current key. Thread-safe: each call takes an immutable snapshot of the
+ * current key and its own {@link Signature} (SunPKCS11 gives each one its own session from its
+ * pool), so concurrent calls proceed as far as the token allows. They share a read lock only so
+ * that a rotation can wait for the last signature with the replaced key before destroying it.
  */
 final class TokenSigner implements Signer {
 
     private final Supplier<CurrentKey> current;
     private final Supplier<Provider> provider;
+    private final Lock keyUse;
+    private final Consumer<IdentityException> tokenLost;
     private final LongAdder signatures = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder nanos = new LongAdder();
@@ -31,16 +36,29 @@ final class TokenSigner implements Signer {
     /**
      * @param current the current key; {@code null} while there is none
      * @param provider the provider holding the key, or {@code null} to let JCA choose
+     * @param keyUse held while signing, so that a rotation destroys a replaced key only after its last signature
+     * @param tokenLost told when signing failed because the token is gone ({@code TOKEN_ABSENT})
      */
-    TokenSigner(Supplier<CurrentKey> current, Supplier<Provider> provider) {
+    TokenSigner(Supplier<CurrentKey> current, Supplier<Provider> provider, Lock keyUse,
+            Consumer<IdentityException> tokenLost) {
         this.current = current;
         this.provider = provider;
+        this.keyUse = keyUse;
+        this.tokenLost = tokenLost;
     }
 
     @Override
     public SignatureValue sign(byte[] data) throws IdentityException {
         Objects.requireNonNull(data, "data");
-        CurrentKey key = usable();
+        keyUse.lock();
+        try {
+            return sign(usable(), data);
+        } finally {
+            keyUse.unlock();
+        }
+    }
+
+    private SignatureValue sign(CurrentKey key, byte[] data) throws IdentityException {
         String algorithm = key.type().signatureAlgorithm();
         long start = System.nanoTime();
         try {
@@ -53,7 +71,11 @@ final class TokenSigner implements Signer {
             return new SignatureValue(algorithm, value, key.leaf());
         } catch (GeneralSecurityException | ProviderException e) {
             failures.increment();
-            throw TokenErrors.map("signing with key '" + key.alias() + "'", e);
+            IdentityException mapped = TokenErrors.map("signing with key '" + key.alias() + "'", e);
+            if (mapped.reason() == Reason.TOKEN_ABSENT) {
+                tokenLost.accept(mapped);
+            }
+            throw mapped;
         } finally {
             nanos.add(System.nanoTime() - start);
         }
