@@ -128,6 +128,8 @@ public class DistroIT {
         assertTrue(show.err(), show.err().contains("no keystore is configured: create etc/dev.palisade.identity.pkcs11.cfg"));
         assertTrue("Bouncy Castle resolves and starts", java.util.Arrays.stream(context.getBundles())
                 .anyMatch(b -> b.getSymbolicName().equals("bcpkix") && b.getState() == Bundle.ACTIVE));
+        assertTrue("Bouncy Castle's JSSE ships, resolves and starts", java.util.Arrays.stream(context.getBundles())
+                .anyMatch(b -> b.getSymbolicName().equals("bctls") && b.getState() == Bundle.ACTIVE));
     }
 
     @Test
