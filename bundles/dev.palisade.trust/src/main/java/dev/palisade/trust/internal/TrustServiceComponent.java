@@ -71,7 +71,12 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
         int cache_max_entries() default 10_000;
     }
 
-    private final Provider provider = new BouncyCastleProvider();
+    /**
+     * Created on the first verification, not at activation: building a BouncyCastleProvider
+     * registers hundreds of algorithms and loads their classes (several MB of heap and tens of
+     * milliseconds), which a gateway with no trust domain never needs (docs/benchmarks.md).
+     */
+    private volatile Provider provider;
     private final VerdictCache cache;
     private final Clock clock;
     private final AtomicLong generation = new AtomicLong();
@@ -167,7 +172,7 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
                 return cached;
             }
         }
-        ChainVerifier.Result result = new ChainVerifier(domain.name(), domain.policy(), domain.material(), provider)
+        ChainVerifier.Result result = new ChainVerifier(domain.name(), domain.policy(), domain.material(), provider())
                 .verify(chain, request.purpose(), request.validationTime() != null ? request.validationTime() : now,
                         request.expectedIdentity(), deny.list());
         Verdict verdict = result.verdict();
@@ -248,5 +253,19 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
     /** For tests: entries in the verdict cache. */
     int cached() {
         return cache.size();
+    }
+
+    private Provider provider() {
+        Provider current = provider;
+        if (current == null) {
+            synchronized (this) {
+                current = provider;
+                if (current == null) {
+                    current = new BouncyCastleProvider();
+                    provider = current;
+                }
+            }
+        }
+        return current;
     }
 }
