@@ -1,0 +1,120 @@
+package dev.palisade.hub.broker;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.async.TimeoutFallback;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
+import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+
+/**
+ * The hub inside the broker: authenticates every connection against the registry and keeps
+ * each gateway to its own topics.
+ *
+ * <p>Publishing is denied by a {@link PublishInboundInterceptor} rather than by the broker's
+ * permissions: a permission or authorizer denial makes HiveMQ CE send the negative PUBACK and
+ * then disconnect the client, while an interceptor's {@code preventPublishDelivery} answers
+ * PUBACK 0x87 and keeps the gateway connected (shared/research/hub-broker.md).
+ */
+public final class HubExtension implements ExtensionMain {
+    private static final Logger LOG = LoggerFactory.getLogger(HubExtension.class);
+    private final GatewayAuthenticator authenticator;
+    private final Clock clock;
+
+    public HubExtension(GatewayAuthenticator authenticator, Clock clock) {
+        this.authenticator = authenticator;
+        this.clock = clock;
+    }
+
+    @Override
+    public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+        SimpleAuthenticator auth = this::onConnect;
+        Services.securityRegistry().setAuthenticatorProvider(providerInput -> auth);
+        PublishInboundInterceptor guard = (publishInput, publishOutput) -> {
+            String gateway = publishInput.getClientInformation().getClientId();
+            String topic = publishInput.getPublishPacket().getTopic();
+            if (!TopicPolicy.mayPublish(gateway, topic)) {
+                LOG.info("gateway '{}' may not publish to '{}' (only under {}): refused with NOT_AUTHORIZED",
+                        gateway, topic, TopicPolicy.prefix(gateway));
+                publishOutput.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED,
+                        "gateway " + gateway + " may publish only under " + TopicPolicy.prefix(gateway));
+            }
+        };
+        Services.initializerRegistry().setClientInitializer(
+                (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(guard));
+    }
+
+    @Override
+    public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+        // Nothing of our own runs inside the broker beyond the callbacks registered above.
+    }
+
+    private void onConnect(SimpleAuthInput input, SimpleAuthOutput output) {
+        String clientId = input.getConnectPacket().getClientId();
+        X509Certificate[] chain = input.getConnectionInformation().getClientTlsInformation()
+                .flatMap(ClientTlsInformation::getClientCertificateChain).orElse(null);
+        String will = input.getConnectPacket().getWillPublish().map(w -> w.getTopic()).orElse(null);
+        // The registry lookup and PKIX validation block: run them off the broker's network threads.
+        Async<SimpleAuthOutput> async = output.async(Duration.ofSeconds(10), TimeoutFallback.FAILURE,
+                ConnackReasonCode.SERVER_UNAVAILABLE, "the hub registry did not answer in time");
+        Services.extensionExecutorService().submit(() -> {
+            try {
+                Verdict verdict = authenticator.authenticate(clientId, chain, will, clock.instant());
+                if (verdict.accepted()) {
+                    LOG.info("gateway '{}' connected", verdict.gatewayId());
+                    grant(output.getDefaultPermissions(), verdict.gatewayId());
+                    output.authenticateSuccessfully();
+                } else {
+                    LOG.warn("connection refused (client id '{}'): {}", clientId, verdict.message());
+                    output.failAuthentication(reasonCode(verdict.refusal()), verdict.message());
+                }
+            } catch (RuntimeException e) {
+                LOG.error("connection of client id '{}' refused: the authentication failed unexpectedly", clientId, e);
+                output.failAuthentication(ConnackReasonCode.UNSPECIFIED_ERROR, "the hub could not authenticate");
+            } finally {
+                async.resume();
+            }
+        });
+    }
+
+    /**
+     * Subscriptions: only under the gateway's prefix (others get SUBACK 0x87). Publishes: the
+     * permissions allow every topic so the broker never disconnects; the interceptor decides.
+     */
+    private static void grant(ModifiableDefaultPermissions permissions, String gatewayId) {
+        permissions.add(Builders.topicPermission().topicFilter(TopicPolicy.prefix(gatewayId) + "#")
+                .type(TopicPermission.PermissionType.ALLOW).activity(TopicPermission.MqttActivity.SUBSCRIBE)
+                .sharedSubscription(TopicPermission.SharedSubscription.NOT_SHARED).build());
+        permissions.add(Builders.topicPermission().topicFilter("#")
+                .type(TopicPermission.PermissionType.ALLOW).activity(TopicPermission.MqttActivity.PUBLISH).build());
+        permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
+    }
+
+    private static ConnackReasonCode reasonCode(Verdict.Refusal refusal) {
+        return switch (refusal) {
+            case CLIENT_ID_MISMATCH -> ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+            case REGISTRY_UNAVAILABLE -> ConnackReasonCode.SERVER_UNAVAILABLE;
+            default -> ConnackReasonCode.NOT_AUTHORIZED;
+        };
+    }
+}
