@@ -84,13 +84,17 @@ public final class HubMain {
             }
             Path data = dataDir(dataOption);
             command = args.next("a command");
+            int at = Arrays.asList(argv).indexOf(command);
+            if (!command.equals("run") && at >= 0 && at + 1 < argv.length && !argv[at + 1].startsWith("--")) {
+                command = command + " " + argv[at + 1]; // errors name "ca verify", not just "ca"
+            }
             Duration codeValidity = HubSettings.DEFAULT_CODE_VALIDITY;
-            if (command.equals("run")) {
+            if (command.equals("run")) { // never has a sub-command
                 return runHub(args, data);
             }
             try (HubRegistry registry = SqliteHubRegistry.open(data.resolve("registry.db"))) {
                 AdminCli admin = new AdminCli(registry, clock, codeValidity, actor(), out);
-                return switch (command) {
+                return switch (command.split(" ")[0]) {
                     case "ca" -> admin.ca(args);
                     case "device" -> admin.device(args);
                     case "audit" -> admin.audit(args);

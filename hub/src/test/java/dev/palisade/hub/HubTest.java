@@ -48,6 +48,9 @@ class HubTest {
     static TestCredential selfSignedGwNext;
     static TestCredential deviceCert;
     static TestCredential unregistered;
+    static TestCredential disableRoot;
+    static TestCredential gwDisabled;
+    static TestCredential gwRemoved;
 
     @BeforeAll
     static void startHubAndRegister() throws Exception {
@@ -73,6 +76,15 @@ class HubTest {
         HubFixture.Result verify = hub.admin("ca", "verify", "Plant-Root", proof.toString());
         assertEquals(0, verify.exit(), verify.toString());
         assertTrue(hub.admin("ca", "list").out().contains("verified"));
+
+        disableRoot = TestPki.rootCa("Disable-Root", YEAR);
+        gwDisabled = TestPki.leaf(disableRoot, "gw-dis", TestPki.Kind.GATEWAY, YEAR);
+        gwRemoved = TestPki.leaf(plantIssuing, "gw-rm", TestPki.Kind.GATEWAY, YEAR);
+        String disableCode = code(hub.admin("ca", "upload", write("Disable-Root.cer", disableRoot).toString()));
+        assertEquals(0, hub.admin("ca", "verify", "Disable-Root", write("dis-proof.cer",
+                TestPki.verificationCertificate(disableRoot, disableCode, YEAR)).toString()).exit());
+        assertEquals(0, hub.admin("device", "add", "gw-dis", "--gateway", "--ca-chain").exit());
+        assertEquals(0, hub.admin("device", "add", "gw-rm", "--gateway", "--ca-chain").exit());
 
         assertEquals(0, hub.admin("ca", "upload", write("Pending-Root.cer", pendingRoot).toString()).exit());
         for (String gw : new String[] {"gw-001", "gw-002", "gw-pending"}) {
@@ -134,6 +146,25 @@ class HubTest {
             assertTrue(gw.client.isConnected(), "a denied publish must not drop the gateway: " + gw.disconnected);
             assertAccepted(gw.publish("palisade/v1/gw-001/status", "still here"));
         }
+    }
+
+    @Test
+    void disablingACaRefusesItsGatewaysAtOnce() throws Exception {
+        try (GatewayClient gw = hub.connect(gwDisabled, "gw-dis")) {
+            assertAccepted(gw.publish("palisade/v1/gw-dis/status", "up"));
+        }
+        HubFixture.Result disable = hub.admin("ca", "disable", "Disable-Root");
+        assertEquals(0, disable.exit(), disable.toString());
+        assertEquals(NOT_AUTHORIZED, refusal(gwDisabled, "gw-dis"));
+    }
+
+    @Test
+    void aRemovedGatewayIsRefusedAtOnce() throws Exception {
+        try (GatewayClient gw = hub.connect(gwRemoved, "gw-rm")) {
+            assertAccepted(gw.publish("palisade/v1/gw-rm/status", "up"));
+        }
+        assertEquals(0, hub.admin("device", "remove", "gw-rm").exit());
+        assertEquals(NOT_AUTHORIZED, refusal(gwRemoved, "gw-rm"));
     }
 
     @Test
