@@ -33,7 +33,7 @@ public final class HubMain {
             Usage: palisade-hub [--data DIR] COMMAND
 
               run [--bind ADDR] [--port N] [--keystore F.p12 --keystore-password-file F]
-                  [--code-validity-minutes N] [--persistence in-memory|file]
+                  [--persistence in-memory|file]
                                                  run the hub in the foreground
               ca upload [--name NAME] CA.cer     register a CA (pending) and get its verification code
               ca code NAME                       a fresh verification code for a pending CA
@@ -44,6 +44,7 @@ public final class HubMain {
               audit [--limit N]                  the newest administrative actions
 
             Data directory: --data, else $PALISADE_HUB_DATA, else the launcher's default.
+            Verification codes are valid for $PALISADE_HUB_CODE_VALIDITY_MINUTES (default 60).
             Exit codes: 0 done, 1 refused, 2 usage error, 3 not found, 4 registry unavailable.
             """;
 
@@ -88,7 +89,7 @@ public final class HubMain {
             if (!command.equals("run") && at >= 0 && at + 1 < argv.length && !argv[at + 1].startsWith("--")) {
                 command = command + " " + argv[at + 1]; // errors name "ca verify", not just "ca"
             }
-            Duration codeValidity = HubSettings.DEFAULT_CODE_VALIDITY;
+            Duration codeValidity = codeValidity();
             if (command.equals("run")) { // never has a sub-command
                 return runHub(args, data);
             }
@@ -126,6 +127,13 @@ public final class HubMain {
         return Path.of(dir).toAbsolutePath();
     }
 
+    /** Verification codes are issued by the admin commands, so their validity is theirs to read. */
+    private Duration codeValidity() throws UsageException {
+        String minutes = env.get("PALISADE_HUB_CODE_VALIDITY_MINUTES");
+        return minutes == null ? HubSettings.DEFAULT_CODE_VALIDITY
+                : Duration.ofMinutes(number(minutes, "PALISADE_HUB_CODE_VALIDITY_MINUTES", 1, 10080));
+    }
+
     /** The operating-system user and the channel, for the audit log. */
     private static String actor() {
         return System.getProperty("user.name", "unknown") + "@cli";
@@ -148,10 +156,6 @@ public final class HubMain {
                 throw new UsageException("--keystore and --keystore-password-file go together");
             }
             settings = settings.withKeystore(Path.of(keystore), Path.of(password));
-        }
-        String minutes = args.option("--code-validity-minutes");
-        if (minutes != null) {
-            settings = settings.withCodeValidity(Duration.ofMinutes(number(minutes, "--code-validity-minutes", 1, 10080)));
         }
         String persistence = args.option("--persistence");
         if (persistence != null) {

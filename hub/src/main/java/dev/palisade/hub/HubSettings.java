@@ -12,16 +12,16 @@ import java.time.Duration;
  * @param port the mutual-TLS listener's port (default 8883)
  * @param keystore the server's TLS identity (PKCS#12), or null to generate a test identity in dataDir
  * @param keystorePasswordFile first line is the keystore's password; required with keystore
- * @param codeValidity how long a CA verification code is accepted
  * @param filePersistence whether the broker keeps sessions and queues on disk (else in memory)
  * @param serverReceiveMaximum QoS 1/2 messages a client may have in flight towards the hub
  * @param maxQueueSize messages queued per offline or slow client before new ones are discarded
  */
 public record HubSettings(Path dataDir, String bindAddress, int port, Path keystore, Path keystorePasswordFile,
-        Duration codeValidity, boolean filePersistence, int serverReceiveMaximum, long maxQueueSize) {
+        boolean filePersistence, int serverReceiveMaximum, long maxQueueSize) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8883;
+    /** How long a CA verification code is accepted (the admin commands issue codes). */
     public static final Duration DEFAULT_CODE_VALIDITY = Duration.ofHours(1);
     /** HiveMQ's default is 10; 1000 was measured loss-free (shared/research/hub-broker.md). */
     public static final int DEFAULT_RECEIVE_MAXIMUM = 1000;
@@ -30,32 +30,28 @@ public record HubSettings(Path dataDir, String bindAddress, int port, Path keyst
 
     /** Defaults for everything but the data directory. */
     public static HubSettings defaults(Path dataDir) {
-        return new HubSettings(dataDir, DEFAULT_BIND, DEFAULT_PORT, null, null, DEFAULT_CODE_VALIDITY, false,
+        return new HubSettings(dataDir, DEFAULT_BIND, DEFAULT_PORT, null, null, false,
                 DEFAULT_RECEIVE_MAXIMUM, DEFAULT_MAX_QUEUE);
     }
 
     public HubSettings withPort(int newPort) {
-        return new HubSettings(dataDir, bindAddress, newPort, keystore, keystorePasswordFile, codeValidity,
+        return new HubSettings(dataDir, bindAddress, newPort, keystore, keystorePasswordFile,
                 filePersistence, serverReceiveMaximum, maxQueueSize);
     }
 
     public HubSettings withBind(String address) {
-        return new HubSettings(dataDir, address, port, keystore, keystorePasswordFile, codeValidity, filePersistence,
+        return new HubSettings(dataDir, address, port, keystore, keystorePasswordFile, filePersistence,
                 serverReceiveMaximum, maxQueueSize);
     }
 
     public HubSettings withKeystore(Path store, Path passwordFile) {
-        return new HubSettings(dataDir, bindAddress, port, store, passwordFile, codeValidity, filePersistence,
+        return new HubSettings(dataDir, bindAddress, port, store, passwordFile, filePersistence,
                 serverReceiveMaximum, maxQueueSize);
     }
 
-    public HubSettings withCodeValidity(Duration validity) {
-        return new HubSettings(dataDir, bindAddress, port, keystore, keystorePasswordFile, validity, filePersistence,
-                serverReceiveMaximum, maxQueueSize);
-    }
 
     public HubSettings withFilePersistence(boolean file) {
-        return new HubSettings(dataDir, bindAddress, port, keystore, keystorePasswordFile, codeValidity, file,
+        return new HubSettings(dataDir, bindAddress, port, keystore, keystorePasswordFile, file,
                 serverReceiveMaximum, maxQueueSize);
     }
 
