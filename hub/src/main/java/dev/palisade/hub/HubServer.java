@@ -76,10 +76,12 @@ public final class HubServer implements AutoCloseable {
                     StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
 
+            HubExtension hub = new HubExtension(new GatewayAuthenticator(registry), clock);
+            trust.onChange(hub::recheckConnectedGateways);
             EmbeddedExtension extension = EmbeddedExtension.builder()
                     .withId("palisade-hub").withName("Palisade hub").withVersion("1")
                     .withPriority(1000).withStartPriority(1000)
-                    .withExtensionMain(new HubExtension(new GatewayAuthenticator(registry), clock))
+                    .withExtensionMain(hub)
                     .build();
             broker = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)

@@ -122,6 +122,16 @@ class HubTest {
         assertTrue(pubackReasonCode < 0x80, "PUBACK reason code 0x" + Integer.toHexString(pubackReasonCode));
     }
 
+    /** The hub polls the registry every 2 s and then disconnects sessions it no longer accepts. */
+    private static void assertCutOff(GatewayClient gw) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (gw.disconnected == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(gw.disconnected != null, "the open session was not cut off");
+        assertEquals(NOT_AUTHORIZED, gw.disconnected.getReturnCode(), String.valueOf(gw.disconnected));
+    }
+
     private static int refusal(TestCredential credential, String clientId) {
         MqttException e = assertThrows(MqttException.class, () -> hub.connect(credential, clientId).close());
         return e.getReasonCode();
@@ -149,21 +159,23 @@ class HubTest {
     }
 
     @Test
-    void disablingACaRefusesItsGatewaysAtOnce() throws Exception {
+    void disablingACaCutsOffItsGatewaysAndRefusesThem() throws Exception {
         try (GatewayClient gw = hub.connect(gwDisabled, "gw-dis")) {
             assertAccepted(gw.publish("palisade/v1/gw-dis/status", "up"));
+            HubFixture.Result disable = hub.admin("ca", "disable", "Disable-Root");
+            assertEquals(0, disable.exit(), disable.toString());
+            assertCutOff(gw);
         }
-        HubFixture.Result disable = hub.admin("ca", "disable", "Disable-Root");
-        assertEquals(0, disable.exit(), disable.toString());
         assertEquals(NOT_AUTHORIZED, refusal(gwDisabled, "gw-dis"));
     }
 
     @Test
-    void aRemovedGatewayIsRefusedAtOnce() throws Exception {
+    void aRemovedGatewayIsCutOffAndRefused() throws Exception {
         try (GatewayClient gw = hub.connect(gwRemoved, "gw-rm")) {
             assertAccepted(gw.publish("palisade/v1/gw-rm/status", "up"));
+            assertEquals(0, hub.admin("device", "remove", "gw-rm").exit());
+            assertCutOff(gw);
         }
-        assertEquals(0, hub.admin("device", "remove", "gw-rm").exit());
         assertEquals(NOT_AUTHORIZED, refusal(gwRemoved, "gw-rm"));
     }
 

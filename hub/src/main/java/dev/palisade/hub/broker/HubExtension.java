@@ -15,6 +15,11 @@ import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
+import com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener;
+import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
@@ -40,6 +45,8 @@ public final class HubExtension implements ExtensionMain {
     private static final Logger LOG = LoggerFactory.getLogger(HubExtension.class);
     private final GatewayAuthenticator authenticator;
     private final Clock clock;
+    private final ConnectedGateways connected = new ConnectedGateways();
+    private volatile boolean started;
 
     public HubExtension(GatewayAuthenticator authenticator, Clock clock) {
         this.authenticator = authenticator;
@@ -62,11 +69,44 @@ public final class HubExtension implements ExtensionMain {
         };
         Services.initializerRegistry().setClientInitializer(
                 (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(guard));
+        Services.eventRegistry().setClientLifecycleEventListener(providerInput -> new ClientLifecycleEventListener() {
+            @Override
+            public void onMqttConnectionStart(ConnectionStartInput connectionStartInput) {
+            }
+
+            @Override
+            public void onAuthenticationSuccessful(AuthenticationSuccessfulInput successInput) {
+            }
+
+            @Override
+            public void onDisconnect(DisconnectEventInput disconnectInput) {
+                connected.forget(disconnectInput.getClientInformation().getClientId());
+            }
+        });
+        started = true;
+    }
+
+    /**
+     * Applies the registry as it is now to the sessions already open: a gateway whose CA was
+     * disabled, or which was removed, is disconnected with NOT_AUTHORIZED. Called when the
+     * registry's trust generation changes.
+     */
+    public void recheckConnectedGateways() {
+        if (!started) {
+            return;
+        }
+        for (var refused : connected.recheck(authenticator, clock.instant())) {
+            String id = refused.getKey();
+            LOG.warn("gateway '{}' disconnected: {}", id, refused.getValue().message());
+            Services.clientService().disconnectClient(id, false, DisconnectReasonCode.NOT_AUTHORIZED,
+                    refused.getValue().message());
+            connected.forget(id);
+        }
     }
 
     @Override
     public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
-        // Nothing of our own runs inside the broker beyond the callbacks registered above.
+        started = false; // the broker removes the callbacks registered above itself
     }
 
     private void onConnect(SimpleAuthInput input, SimpleAuthOutput output) {
@@ -82,6 +122,7 @@ public final class HubExtension implements ExtensionMain {
                 Verdict verdict = authenticator.authenticate(clientId, chain, will, clock.instant());
                 if (verdict.accepted()) {
                     LOG.info("gateway '{}' connected", verdict.gatewayId());
+                    connected.remember(verdict.gatewayId(), chain, will);
                     grant(output.getDefaultPermissions(), verdict.gatewayId());
                     output.authenticateSuccessfully();
                 } else {

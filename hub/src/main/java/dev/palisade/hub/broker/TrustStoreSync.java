@@ -35,6 +35,7 @@ public final class TrustStoreSync implements AutoCloseable {
     private final char[] password;
     private final ScheduledExecutorService poller;
     private long written = -1;
+    private volatile Runnable onChange = () -> { };
 
     public TrustStoreSync(HubRegistry registry, Path file, char[] password) {
         this.registry = registry;
@@ -76,11 +77,20 @@ public final class TrustStoreSync implements AutoCloseable {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.write(tmp, out.toByteArray());
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            boolean first = written < 0;
             written = generation;
+            if (!first) {
+                onChange.run();
+            }
             LOG.info("TLS truststore updated: {} certificate(s) (registry generation {})", store.size(), generation);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot write the truststore " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Runs {@code listener} (on the polling thread) after each change seen after the first write. */
+    public void onChange(Runnable listener) {
+        this.onChange = listener;
     }
 
     /** Polls the registry every {@code seconds} (the admin commands change it from another process). */
