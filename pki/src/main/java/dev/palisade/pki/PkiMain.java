@@ -55,6 +55,8 @@ public final class PkiMain {
               --out DIR            where files go (default: the current directory)
               --days N             validity in days (default 365; 30 for verification certificates)
               --password-file F    the .pfx password, first line of F; else $PALISADE_PKI_PASSWORD
+              --ca-key KEY.pem     with --ca CA.pem: a CA made elsewhere (e.g. openssl), its
+                                   unencrypted PEM private key instead of a .pfx
 
             Exit codes: 0 done, 1 failed, 2 usage error.
             """;
@@ -81,7 +83,7 @@ public final class PkiMain {
             }
         }
         for (String key : options.keySet()) {
-            if (!List.of("--out", "--days", "--password-file", "--ca", "--gateway").contains(key)) {
+            if (!List.of("--out", "--days", "--password-file", "--ca", "--ca-key", "--gateway").contains(key)) {
                 return usage("unknown option " + key);
             }
         }
@@ -116,8 +118,12 @@ public final class PkiMain {
         if (needsCa != options.containsKey("--ca")) {
             throw new UsageException(needsCa ? command + " needs --ca CA.pfx" : command + " takes no --ca");
         }
-        char[] password = password(options);
-        TestCredential ca = needsCa ? PkiFiles.readPkcs12(Path.of(options.get("--ca")), password) : null;
+        if (options.containsKey("--ca-key") && !options.containsKey("--ca")) {
+            throw new UsageException("--ca-key goes with --ca CA.pem");
+        }
+        TestCredential ca = needsCa ? readCa(options) : null;
+        // A verification certificate's own key is thrown away: it needs no .pfx, so no password.
+        char[] password = command.equals("verification") ? null : password(options);
         if (ca != null && ca.certificate().getBasicConstraints() < 0) {
             throw new IOException(options.get("--ca") + " is not a CA certificate (no basicConstraints CA=true)");
         }
@@ -147,6 +153,16 @@ public final class PkiMain {
         out.println("  subject    " + made.certificate().getSubjectX500Principal().getName());
         out.println("  thumbprint " + PkiFiles.thumbprint(made.certificate()));
         return OK;
+    }
+
+    /** The issuing CA: a .pfx, or with --ca-key a PEM certificate (chain) and a PEM private key. */
+    private TestCredential readCa(Map<String, String> options) throws IOException, UsageException {
+        Path ca = Path.of(options.get("--ca"));
+        if (!options.containsKey("--ca-key")) {
+            return PkiFiles.readPkcs12(ca, password(options));
+        }
+        List<X509Certificate> chain = PkiFiles.readCertificates(ca);
+        return new TestCredential(chain.get(0), PemKeys.read(Path.of(options.get("--ca-key"))), chain);
     }
 
     private int inspect(List<String> files, Map<String, String> options) throws IOException, UsageException {

@@ -106,4 +106,28 @@ class PkiMainTest {
         assertEquals(1, run("device", "d", "--ca", o + "/R.pfx", "--password-file", pw.toString(), "--out", o));
         assertTrue(err.toString().contains("R.pfx"), err.toString());
     }
+
+    @Test
+    void verificationCertificateFromAnOpensslCaWithAPemKey() throws Exception {
+        // The demo and many integrators make their CA with openssl: PEM certificate, PEM key.
+        Path key = dir.resolve("ca.key");
+        Path cert = dir.resolve("ca.pem");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=Openssl CA (for testing only)",
+                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "openssl (a test requirement, see ./palisade) failed: " + log);
+
+        assertEquals(0, new PkiMain(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of()).run(new String[] {"verification",
+                    "ABCDEF0123", "--ca", cert.toString(), "--ca-key", key.toString(), "--out", dir.toString()}),
+                err.toString());
+        X509Certificate v = PkiFiles.readCertificates(dir.resolve("verification-ABCDEF0123.cer")).get(0);
+        assertEquals("ABCDEF0123", Names.commonName(v));
+        v.verify(PkiFiles.readCertificates(cert).get(0).getPublicKey());
+
+        err.reset();
+        assertEquals(1, run("verification", "X1", "--ca", cert.toString(), "--ca-key", cert.toString()));
+        assertTrue(err.toString().contains("no unencrypted PEM private key"), err.toString());
+    }
 }
