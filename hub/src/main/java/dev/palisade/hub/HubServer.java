@@ -113,15 +113,16 @@ public final class HubServer implements AutoCloseable {
     }
 
     private static void cleanUp(HubRegistry registry, TrustStoreSync trust, EmbeddedHiveMQ broker) {
+        // The poller first: it must not re-check sessions on a broker that is shutting down.
+        if (trust != null) {
+            trust.close();
+        }
         if (broker != null) {
             try {
                 broker.close();
             } catch (Exception e) {
                 LOG.warn("the broker did not stop cleanly: {}", e.toString());
             }
-        }
-        if (trust != null) {
-            trust.close();
         }
         registry.close();
     }

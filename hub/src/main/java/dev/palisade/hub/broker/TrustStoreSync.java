@@ -107,5 +107,12 @@ public final class TrustStoreSync implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
+        try {
+            if (!poller.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("the truststore poller did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
