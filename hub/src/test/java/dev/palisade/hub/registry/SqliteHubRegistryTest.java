@@ -1,8 +1,6 @@
 package dev.palisade.hub.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -12,62 +10,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SqliteHubRegistryTest {
-    @TempDir
-    Path dir;
-
-    private static CaRecord pending(String name, String thumbprint, String code, Instant now) {
-        return new CaRecord(name, "CN=" + name, thumbprint, new byte[] {1}, CaStatus.PENDING, code, now,
-                now.plus(Duration.ofHours(1)), now, null);
-    }
-
-    @Test
-    void aCodeIsConsumedOnceAndRememberedAsUsed() throws Exception {
-        Instant now = Instant.now();
-        try (SqliteHubRegistry r = SqliteHubRegistry.open(dir.resolve("r.db"))) {
-            r.addCa(pending("A", "t1", "CODE1", now));
-            assertFalse(r.consumeVerificationCode("A", "WRONG", now));
-            assertFalse(r.consumeVerificationCode("A", "CODE1", now.plus(Duration.ofHours(2))), "expired");
-            assertTrue(r.consumeVerificationCode("A", "CODE1", now));
-            assertFalse(r.consumeVerificationCode("A", "CODE1", now), "single use");
-            assertTrue(r.wasCodeUsed("CODE1"));
-            assertEquals(CaStatus.VERIFIED, r.findCa("A").orElseThrow().status());
-        }
-    }
-
-    @Test
-    void duplicatesAreConflictsNamingTheExistingEntry() throws Exception {
-        Instant now = Instant.now();
-        try (SqliteHubRegistry r = SqliteHubRegistry.open(dir.resolve("r.db"))) {
-            r.addCa(pending("A", "t1", "C", now));
-            RegistryException sameCert = assertThrows(RegistryException.class, () -> r.addCa(pending("B", "t1", "D", now)));
-            assertEquals(RegistryException.Reason.CONFLICT, sameCert.reason());
-            assertTrue(sameCert.getMessage().contains("already registered as 'A'"), sameCert.getMessage());
-            r.addDevice(new DeviceRecord("d1", Role.DEVICE, CredentialKind.SELF_SIGNED, "p1", new byte[] {1}, null,
-                    null, null, now));
-            RegistryException thumb = assertThrows(RegistryException.class, () -> r.addDevice(new DeviceRecord("d2",
-                    Role.DEVICE, CredentialKind.SELF_SIGNED, "x", new byte[] {1}, "p1", new byte[] {1}, null, now)));
-            assertTrue(thumb.getMessage().contains("device 'd1'"), thumb.getMessage());
-        }
-    }
-
-    @Test
-    void trustGenerationMovesOnlyWhenTrustChanges() throws Exception {
-        Instant now = Instant.now();
-        try (SqliteHubRegistry r = SqliteHubRegistry.open(dir.resolve("r.db"))) {
-            long g0 = r.trustGeneration();
-            r.addDevice(new DeviceRecord("t", Role.DEVICE, CredentialKind.TOKEN, null, null, null, null, "h", now));
-            assertEquals(g0, r.trustGeneration(), "a token device changes nothing the TLS layer accepts");
-            r.addCa(pending("A", "t1", "C", now));
-            assertTrue(r.trustGeneration() > g0);
-        }
+/** The contract, plus what SQLite promises on top: committed data survives kill -9. */
+class SqliteHubRegistryTest extends HubRegistryContract {
+    @Override
+    protected HubRegistry open() throws RegistryException {
+        return SqliteHubRegistry.open(dir.resolve("r.db"));
     }
 
     @Test
