@@ -32,13 +32,45 @@ import dev.palisade.pki.PkiFiles;
  * Decides who a mutual-TLS connection is. The TLS layer has already checked that the client
  * holds the key of its certificate and that the chain reaches some certificate the hub knows;
  * this is the authoritative check against the registry, made on every connection, so a CA
- * disabled or a device removed a moment ago is refused at once.
+ * disabled or a device removed a moment ago is refused at once (decoded CAs are reused only
+ * while the registry's trust generation is unchanged).
  */
 public final class GatewayAuthenticator {
     private final HubRegistry registry;
+    /** Decoded verified CAs, valid while the registry's trust generation is unchanged. */
+    private volatile Anchors anchors;
+
+    private record Anchors(long generation, Set<TrustAnchor> trustAnchors, List<X509Certificate> verified) {
+    }
 
     public GatewayAuthenticator(HubRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * The verified CAs, decoded once per trust generation: every change to a CA's status moves
+     * the generation, so this is as fresh as reading them on each connection, without decoding
+     * every CA certificate for every CONNECT (bench/jmh/hub.sh).
+     */
+    private Anchors anchors() throws RegistryException {
+        long generation = registry.trustGeneration();
+        Anchors current = anchors;
+        if (current != null && current.generation() == generation) {
+            return current;
+        }
+        Set<TrustAnchor> trustAnchors = new HashSet<>();
+        List<X509Certificate> verified = new ArrayList<>();
+        for (CaRecord ca : registry.listCas()) {
+            if (ca.status() == CaStatus.VERIFIED) {
+                X509Certificate cert = CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'");
+                trustAnchors.add(new TrustAnchor(cert, null));
+                verified.add(cert);
+            }
+        }
+        // Read after the generation: if the list is newer, the next call sees a newer generation.
+        current = new Anchors(generation, Set.copyOf(trustAnchors), List.copyOf(verified));
+        anchors = current;
+        return current;
     }
 
     /**
@@ -97,16 +129,9 @@ public final class GatewayAuthenticator {
 
     /** Null when the chain validates to a verified CA; else the refusal. */
     private Verdict checkChain(String deviceId, X509Certificate[] chain, Instant now) throws RegistryException {
-        List<CaRecord> cas = registry.listCas();
-        Set<TrustAnchor> anchors = new HashSet<>();
-        List<X509Certificate> verified = new ArrayList<>();
-        for (CaRecord ca : cas) {
-            if (ca.status() == CaStatus.VERIFIED) {
-                X509Certificate cert = CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'");
-                anchors.add(new TrustAnchor(cert, null));
-                verified.add(cert);
-            }
-        }
+        Anchors known = anchors();
+        Set<TrustAnchor> anchors = known.trustAnchors();
+        List<X509Certificate> verified = known.verified();
         // The path handed to PKIX stops before the first certificate that is itself a verified CA.
         List<X509Certificate> path = new ArrayList<>();
         for (X509Certificate c : chain) {
@@ -126,7 +151,7 @@ public final class GatewayAuthenticator {
                         CertificateFactory.getInstance("X.509").generateCertPath(path), params);
                 return null;
             } catch (CertPathValidatorException e) {
-                Verdict unverified = unverifiedCa(deviceId, chain, cas);
+                Verdict unverified = unverifiedCa(deviceId, chain, registry.listCas());
                 return unverified != null ? unverified : Verdict.refuse(Refusal.CHAIN_INVALID, "the certificate chain of '"
                         + deviceId + "' does not validate to a verified CA: " + e.getMessage());
             } catch (GeneralSecurityException e) {
@@ -134,7 +159,7 @@ public final class GatewayAuthenticator {
                         + "' cannot be checked: " + e.getMessage());
             }
         }
-        Verdict unverified = unverifiedCa(deviceId, chain, cas);
+        Verdict unverified = unverifiedCa(deviceId, chain, registry.listCas());
         return unverified != null ? unverified
                 : Verdict.refuse(Refusal.CA_NOT_VERIFIED, "no verified CA: '" + deviceId + "' cannot be authenticated");
     }
