@@ -194,7 +194,7 @@ final class DomainLoader {
                 revocation, revocation == RevocationPolicy.GRACE_PERIOD ? grace : Duration.ZERO);
     }
 
-    private static List<String> ekus(String[] configured, String key) {
+    static List<String> ekus(String[] configured, String key) {
         List<String> out = new ArrayList<>();
         for (String value : values(configured)) {
             String oid = EKU_NAMES.getOrDefault(value.toLowerCase(Locale.ROOT), value);
