@@ -67,6 +67,7 @@ final class Cert {
     final String fingerprint;
     final boolean selfIssued;
     private volatile PublicKey publicKey;
+    private volatile List<String> crlUrls;
 
     private Cert(byte[] der, int requestIndex) throws MalformedException {
         this.der = der;
@@ -185,6 +186,50 @@ final class Cert {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    }
+
+    /** Most CRL URLs taken from one certificate: bounds what a CA's certificate can make us fetch. */
+    static final int MAX_CRL_URLS = 4;
+
+    /**
+     * The http URLs of the certificate's CRL distribution points, decoded on first use (only a
+     * domain that checks revocation asks). Distribution points limited to some reasons or naming
+     * another CRL issuer are left out: this verifier does not process partial or indirect CRLs.
+     *
+     * @return at most {@link #MAX_CRL_URLS} URLs, possibly none
+     */
+    List<String> crlUrls() {
+        List<String> urls = crlUrls;
+        if (urls == null) {
+            List<String> found = new ArrayList<>();
+            try {
+                ASN1Primitive value = extension(Extension.cRLDistributionPoints);
+                if (value != null) {
+                    for (org.bouncycastle.asn1.x509.DistributionPoint point
+                            : org.bouncycastle.asn1.x509.CRLDistPoint.getInstance(value).getDistributionPoints()) {
+                        if (point.getReasons() != null || point.getCRLIssuer() != null || point.getDistributionPoint() == null
+                                || point.getDistributionPoint().getType() != org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                            continue;
+                        }
+                        for (org.bouncycastle.asn1.x509.GeneralName name
+                                : GeneralNames.getInstance(point.getDistributionPoint().getName()).getNames()) {
+                            if (name.getTagNo() == org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier
+                                    && found.size() < MAX_CRL_URLS) {
+                                String url = Names.ia5(name);
+                                if (url != null && url.length() <= 2048 && url.regionMatches(true, 0, "http://", 0, 7)) {
+                                    found.add(url);
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (MalformedException | RuntimeException e) {
+                // An undecodable extension gives no URL; the verdict does not depend on it.
+            }
+            urls = List.copyOf(found);
+            crlUrls = urls;
+        }
+        return urls;
     }
 
     boolean isCa() {

@@ -29,14 +29,21 @@ final class ChainVerifier {
     private final DomainPolicy policy;
     private final TrustMaterial material;
     private final Provider provider;
+    private final CrlSource crlSource;
+
+    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider) {
+        this(domain, policy, material, provider, CrlSource.NONE);
+    }
 
     /**
      * @param domain the domain's name, for messages
      * @param policy what the domain allows
      * @param material anchors, pool and CRLs
      * @param provider the provider that verifies signatures (a Bouncy Castle instance, for speed)
+     * @param crlSource CRLs fetched from distribution points
      */
-    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider) {
+    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider, CrlSource crlSource) {
+        this.crlSource = Objects.requireNonNull(crlSource);
         this.domain = Objects.requireNonNull(domain);
         this.policy = Objects.requireNonNull(policy);
         this.material = Objects.requireNonNull(material);
@@ -87,7 +94,8 @@ final class ChainVerifier {
         String identity = policy.identity().derive(request.get(0), why);
 
         Budget budget = new Budget();
-        PathValidator validator = new PathValidator(material, policy, purpose, time, denyList, provider, budget);
+        PathValidator validator = new PathValidator(material, policy, purpose, time, denyList, provider, budget,
+                crlSource);
         PathBuilder.Path path;
         try {
             path = new PathBuilder(material, policy, provider, budget, request, validator).build();
@@ -106,18 +114,20 @@ final class ChainVerifier {
         List<Cert> certs = path.certs();
         Cert anchor = certs.get(certs.size() - 1);
         return new Result(Verdict.accept(identity, "trusted in domain " + domain + " as '" + identity + "' through "
-                + (certs.size() - 1) + " issuer(s) to anchor " + anchor.displayName()), certs, validUntil(certs));
+                + (certs.size() - 1) + " issuer(s) to anchor " + anchor.displayName()), certs, validUntil(certs, validator.usedCrls));
     }
 
     /** An accepted verdict holds until the first certificate expires or a used CRL goes stale. */
-    private Instant validUntil(List<Cert> certs) {
+    private Instant validUntil(List<Cert> certs, List<Crl> used) {
         Instant until = Instant.MAX;
         for (Cert cert : certs) {
             Instant end = cert.notAfter.plus(policy.clockSkew());
             until = end.isBefore(until) ? end : until;
         }
         if (policy.revocation() != RevocationPolicy.OFF) {
-            for (Crl crl : material.crls) {
+            List<Crl> crls = new ArrayList<>(material.crls);
+            crls.addAll(used);
+            for (Crl crl : crls) {
                 Instant end = Revocation.usableUntil(crl, policy);
                 until = end.isBefore(until) ? end : until;
             }
