@@ -66,10 +66,16 @@ final class Cert {
     final AuthorityKeyIdentifier authorityKeyId;
     final String fingerprint;
     final boolean selfIssued;
-    private volatile PublicKey publicKey;
-    private volatile List<String> crlUrls;
+    /** What is derived lazily, shared by the copies {@link #at} makes. */
+    private static final class Memo {
+        volatile PublicKey publicKey;
+        volatile List<String> crlUrls;
+    }
+
+    private final Memo memo;
 
     private Cert(byte[] der, int requestIndex) throws MalformedException {
+        this.memo = new Memo();
         this.der = der;
         this.requestIndex = requestIndex;
         ASN1Primitive primitive = Der.parse(der);
@@ -116,6 +122,39 @@ final class Cert {
         }
         fingerprint = Text.hex(sha256(der));
         selfIssued = subject.equals(issuer);
+    }
+
+    /** The same decoded certificate at another index of a request. */
+    private Cert(Cert other, int requestIndex) {
+        this.requestIndex = requestIndex;
+        this.der = other.der;
+        this.tbs = other.tbs;
+        this.tbsDer = other.tbsDer;
+        this.signature = other.signature;
+        this.subject = other.subject;
+        this.issuer = other.issuer;
+        this.serial = other.serial;
+        this.notBefore = other.notBefore;
+        this.notAfter = other.notAfter;
+        this.extensions = other.extensions;
+        this.basicConstraints = other.basicConstraints;
+        this.keyUsage = other.keyUsage;
+        this.extendedKeyUsage = other.extendedKeyUsage;
+        this.subjectAltNames = other.subjectAltNames;
+        this.nameConstraints = other.nameConstraints;
+        this.subjectKeyId = other.subjectKeyId;
+        this.authorityKeyId = other.authorityKeyId;
+        this.fingerprint = other.fingerprint;
+        this.selfIssued = other.selfIssued;
+        this.memo = other.memo;
+    }
+
+    /**
+     * @param index the index in the request at hand
+     * @return this certificate numbered for that request (decoded values and memos shared)
+     */
+    Cert at(int index) {
+        return index == requestIndex ? this : new Cert(this, index);
     }
 
     /**
@@ -199,7 +238,7 @@ final class Cert {
      * @return at most {@link #MAX_CRL_URLS} URLs, possibly none
      */
     List<String> crlUrls() {
-        List<String> urls = crlUrls;
+        List<String> urls = memo.crlUrls;
         if (urls == null) {
             List<String> found = new ArrayList<>();
             try {
@@ -227,7 +266,7 @@ final class Cert {
                 // An undecodable extension gives no URL; the verdict does not depend on it.
             }
             urls = List.copyOf(found);
-            crlUrls = urls;
+            memo.crlUrls = urls;
         }
         return urls;
     }
@@ -263,7 +302,7 @@ final class Cert {
      * @throws GeneralSecurityException if it cannot be decoded
      */
     PublicKey publicKey(Provider provider) throws GeneralSecurityException {
-        PublicKey key = publicKey;
+        PublicKey key = memo.publicKey;
         if (key == null) {
             try {
                 byte[] spki = tbs.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER);
@@ -272,7 +311,7 @@ final class Cert {
             } catch (java.io.IOException | RuntimeException e) {
                 throw new GeneralSecurityException("undecodable public key: " + e.getMessage(), e);
             }
-            publicKey = key;
+            memo.publicKey = key;
         }
         return key;
     }

@@ -30,9 +30,10 @@ final class ChainVerifier {
     private final TrustMaterial material;
     private final Provider provider;
     private final CrlSource crlSource;
+    private final IssuerCache issuers;
 
     ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider) {
-        this(domain, policy, material, provider, CrlSource.NONE);
+        this(domain, policy, material, provider, CrlSource.NONE, null);
     }
 
     /**
@@ -41,9 +42,12 @@ final class ChainVerifier {
      * @param material anchors, pool and CRLs
      * @param provider the provider that verifies signatures (a Bouncy Castle instance, for speed)
      * @param crlSource CRLs fetched from distribution points
+     * @param issuers decoded CA certificates of earlier accepted requests, or null
      */
-    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider, CrlSource crlSource) {
+    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider, CrlSource crlSource,
+            IssuerCache issuers) {
         this.crlSource = Objects.requireNonNull(crlSource);
+        this.issuers = issuers;
         this.domain = Objects.requireNonNull(domain);
         this.policy = Objects.requireNonNull(policy);
         this.material = Objects.requireNonNull(material);
@@ -83,6 +87,12 @@ final class ChainVerifier {
         }
         List<Cert> request = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
+            // The leaf is always decoded afresh: it is the device at hand, and its identity comes from it.
+            Cert known = i > 0 && issuers != null ? issuers.get(chain.get(i), i) : null;
+            if (known != null) {
+                request.add(known);
+                continue;
+            }
             try {
                 request.add(Cert.parse(chain.get(i), i));
             } catch (MalformedException e) {
@@ -113,6 +123,13 @@ final class ChainVerifier {
         }
         List<Cert> certs = path.certs();
         Cert anchor = certs.get(certs.size() - 1);
+        if (issuers != null) {
+            for (int i = 1; i < certs.size() - 1; i++) {
+                if (certs.get(i).requestIndex > 0) {
+                    issuers.add(certs.get(i));
+                }
+            }
+        }
         return new Result(Verdict.accept(identity, "trusted in domain " + domain + " as '" + identity + "' through "
                 + (certs.size() - 1) + " issuer(s) to anchor " + anchor.displayName()), certs, validUntil(certs, validator.usedCrls));
     }

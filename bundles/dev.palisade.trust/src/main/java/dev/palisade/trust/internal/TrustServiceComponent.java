@@ -113,6 +113,8 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
     private volatile DenyListComponent denyList;
 
     private final CrlFetcher fetcher;
+    /** Decoded issuing CAs that devices present, shared by every domain (a decoding is domain-free). */
+    private final IssuerCache issuers = new IssuerCache();
 
     /**
      * @param config the typed configuration
@@ -247,7 +249,7 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
             }
         }
         ChainVerifier.Result result = new ChainVerifier(domain.name(), domain.policy(), domain.material(), provider(),
-                fetcher != null ? fetcher : CrlSource.NONE)
+                fetcher != null ? fetcher : CrlSource.NONE, issuers)
                 .verify(chain, request.purpose(), request.validationTime() != null ? request.validationTime() : now,
                         request.expectedIdentity(), deny.list());
         Verdict verdict = result.verdict();
