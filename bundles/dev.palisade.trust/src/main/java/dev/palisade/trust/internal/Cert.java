@@ -86,7 +86,8 @@ final class Cert {
                         + " signed bytes would be ambiguous)");
             }
             tbs = certificate.getTBSCertificate();
-            tbsDer = tbs.getEncoded(ASN1Encoding.DER);
+            // The encoding is canonical DER (checked just above): the signed part is its first element, as is.
+            tbsDer = firstElement(der);
             if (!certificate.getSignatureAlgorithm().equals(tbs.getSignature())) {
                 throw new MalformedException("the outer signature algorithm differs from the one in the signed part");
             }
@@ -100,20 +101,21 @@ final class Cert {
             notBefore = tbs.getStartDate().getDate().toInstant();
             notAfter = tbs.getEndDate().getDate().toInstant();
             extensions = tbs.getExtensions();
-            basicConstraints = extension(Extension.basicConstraints) == null ? null
-                    : BasicConstraints.getInstance(extension(Extension.basicConstraints));
-            keyUsage = extension(Extension.keyUsage) == null ? null
-                    : KeyUsage.getInstance(extension(Extension.keyUsage));
+            // Each extension is decoded once (this runs for every certificate of every new chain).
+            ASN1Primitive bc = extension(Extension.basicConstraints);
+            basicConstraints = bc == null ? null : BasicConstraints.getInstance(bc);
+            ASN1Primitive ku = extension(Extension.keyUsage);
+            keyUsage = ku == null ? null : KeyUsage.getInstance(ku);
             ASN1Primitive eku = extension(Extension.extendedKeyUsage);
             extendedKeyUsage = eku == null ? null : purposes(ExtendedKeyUsage.getInstance(eku));
-            subjectAltNames = extension(Extension.subjectAlternativeName) == null ? null
-                    : GeneralNames.getInstance(extension(Extension.subjectAlternativeName));
-            nameConstraints = extension(Extension.nameConstraints) == null ? null
-                    : NameConstraints.getInstance(extension(Extension.nameConstraints));
-            subjectKeyId = extension(Extension.subjectKeyIdentifier) == null ? null
-                    : SubjectKeyIdentifier.getInstance(extension(Extension.subjectKeyIdentifier)).getKeyIdentifier();
-            authorityKeyId = extension(Extension.authorityKeyIdentifier) == null ? null
-                    : AuthorityKeyIdentifier.getInstance(extension(Extension.authorityKeyIdentifier));
+            ASN1Primitive san = extension(Extension.subjectAlternativeName);
+            subjectAltNames = san == null ? null : GeneralNames.getInstance(san);
+            ASN1Primitive nc = extension(Extension.nameConstraints);
+            nameConstraints = nc == null ? null : NameConstraints.getInstance(nc);
+            ASN1Primitive ski = extension(Extension.subjectKeyIdentifier);
+            subjectKeyId = ski == null ? null : SubjectKeyIdentifier.getInstance(ski).getKeyIdentifier();
+            ASN1Primitive aki = extension(Extension.authorityKeyIdentifier);
+            authorityKeyId = aki == null ? null : AuthorityKeyIdentifier.getInstance(aki);
             checkNames();
         } catch (MalformedException e) {
             throw e;
@@ -155,6 +157,29 @@ final class Cert {
      */
     Cert at(int index) {
         return index == requestIndex ? this : new Cert(this, index);
+    }
+
+    /** @return the first element inside the outer SEQUENCE of a DER encoding that {@link Der#scan} accepted */
+    private static byte[] firstElement(byte[] der) {
+        int start = headerLength(der, 0);
+        return Arrays.copyOfRange(der, start, start + headerLength(der, start) + contentLength(der, start));
+    }
+
+    private static int headerLength(byte[] der, int at) {
+        int first = der[at + 1] & 0xff;
+        return first < 0x80 ? 2 : 2 + (first & 0x7f);
+    }
+
+    private static int contentLength(byte[] der, int at) {
+        int first = der[at + 1] & 0xff;
+        if (first < 0x80) {
+            return first;
+        }
+        int length = 0;
+        for (int i = 0; i < (first & 0x7f); i++) {
+            length = (length << 8) | (der[at + 2 + i] & 0xff);
+        }
+        return length;
     }
 
     /**
