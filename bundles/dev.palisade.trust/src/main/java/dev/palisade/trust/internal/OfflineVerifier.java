@@ -4,6 +4,8 @@ import dev.palisade.api.trust.RejectReason;
 import dev.palisade.api.trust.RevocationPolicy;
 import dev.palisade.api.trust.Verdict;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Provider;
 import java.time.Clock;
@@ -53,6 +55,7 @@ final class OfflineVerifier {
     }
 
     private final Path etc;
+    private final Path data;
     private final Provider provider;
     private final Clock clock;
     private final Map<BaseKey, Base> bases = new LinkedHashMap<>(16, 0.75f, true) {
@@ -64,8 +67,15 @@ final class OfflineVerifier {
         }
     };
 
-    OfflineVerifier(Path etc, Provider provider, Clock clock) {
+    /**
+     * @param etc the gateway's configuration directory, or null
+     * @param data the gateway's data directory (for the CRLs it fetched), or null
+     * @param provider verifies signatures
+     * @param clock "now" when no time is given
+     */
+    OfflineVerifier(Path etc, Path data, Provider provider, Clock clock) {
         this.etc = etc;
+        this.data = data;
         this.provider = Objects.requireNonNull(provider);
         this.clock = clock;
     }
@@ -120,6 +130,48 @@ final class OfflineVerifier {
         }
     }
 
+    /**
+     * The CRLs the gateway fetched from distribution points and kept on disk: checked at use like
+     * every CRL, so a tampered file decides nothing. Unreadable files are skipped.
+     */
+    private List<Crl> fetchedCrls(Instant now) throws IOException {
+        Path dir = null;
+        Path settings = etc.resolve(TrustServiceComponent.PID + ".cfg");
+        if (Files.exists(settings)) {
+            String configured = ConfigFiles.typed(TrustServiceComponent.Config.class, ConfigFiles.properties(settings))
+                    .crl_cache_dir();
+            dir = configured.isBlank() ? null : Path.of(configured);
+        }
+        if (dir == null && data != null) {
+            dir = data.resolve("trust").resolve("crls");
+        }
+        List<Crl> out = new ArrayList<>();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.crl")) {
+            for (Path file : files) {
+                if (out.size() >= MAX_FETCHED_CRLS) {
+                    break;
+                }
+                try {
+                    if (Files.size(file) <= Crl.MAX_BYTES) {
+                        String name = file.getFileName().toString();
+                        Path url = file.resolveSibling(name.substring(0, name.length() - 4) + ".url");
+                        String source = Files.exists(url) ? Files.readString(url).strip() : file.toString();
+                        out.add(Crl.parse(Files.readAllBytes(file), source, now));
+                    }
+                } catch (IOException | MalformedException e) {
+                    // A CRL that cannot be read decides nothing; the domain fails closed without it.
+                }
+            }
+        }
+        return out;
+    }
+
+    /** As many as the gateway follows by default. */
+    private static final int MAX_FETCHED_CRLS = 256;
+
     /** The request's certificates must at least decode: a garbage file is not a verdict on a device. */
     private static List<byte[]> certificates(VerifyOptions.Pem pem, String what) throws IOException {
         List<byte[]> blocks = Pem.parse(pem.text(), pem.source(), "CERTIFICATE");
@@ -172,6 +224,9 @@ final class OfflineVerifier {
                 crls.addAll(state.material().crls);
             }
             denyList = ConfigFiles.denyList(etc);
+            if (options.crls == null && policy.revocation() != RevocationPolicy.OFF) {
+                crls.addAll(fetchedCrls(now));
+            }
         }
         if (options.trust != null) {
             anchors.clear();

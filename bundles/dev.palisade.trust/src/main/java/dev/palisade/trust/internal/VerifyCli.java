@@ -48,8 +48,10 @@ public final class VerifyCli {
      */
     public static void main(String[] args) {
         String etc = System.getProperty("palisade.etc");
+        // Not palisade.data: bin/palisade recognises the gateway's own process by that flag.
+        String data = System.getProperty("palisade.verify.data");
         int code = run(Arrays.asList(args), System.in, System.out, System.err, etc == null ? null : Path.of(etc),
-                Clock.systemUTC());
+                data == null ? null : Path.of(data), Clock.systemUTC());
         System.out.flush();
         System.exit(code);
     }
@@ -58,6 +60,14 @@ public final class VerifyCli {
      * @return the exit code
      */
     static int run(List<String> args, InputStream in, PrintStream out, PrintStream err, Path etc, Clock clock) {
+        return run(args, in, out, err, etc, null, clock);
+    }
+
+    /**
+     * @param data the gateway's data directory, for the CRLs it fetched; or null
+     * @return the exit code
+     */
+    static int run(List<String> args, InputStream in, PrintStream out, PrintStream err, Path etc, Path data, Clock clock) {
         VerifyOptions options;
         try {
             options = VerifyOptions.parse(args);
@@ -70,7 +80,7 @@ public final class VerifyCli {
             out.print(USAGE);
             return ACCEPTED;
         }
-        OfflineVerifier verifier = new OfflineVerifier(etc, new BouncyCastleProvider(), clock);
+        OfflineVerifier verifier = new OfflineVerifier(etc, data, new BouncyCastleProvider(), clock);
         if (options.batch) {
             return batch(options, verifier, in, out, err);
         }

@@ -258,6 +258,47 @@ class VerifyCliTest {
     }
 
     @Test
+    void domainUsesTheCrlsTheGatewayFetched() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        TrustFiles.certificates(etc.resolve("root.pem"), ROOT);
+        TrustFiles.write(etc.resolve("dev.palisade.trust.domain-a.cfg"), "name = plant-a\nanchors = root.pem\n"
+                + "revocation = crl-fail-closed\n");
+        String leaf = file("leaf.pem", DEVICE);
+        String chain = file("chain.pem", ISSUING);
+        Path data = dir.resolve("data");
+        Run none = runWithData(data, "--domain", "plant-a", "--leaf", leaf, "--untrusted", chain);
+        assertEquals(1, none.code(), none.toString());
+        assertTrue(none.err().contains("(REVOCATION_UNKNOWN)"), none.toString());
+
+        Path crls = Files.createDirectories(data.resolve("trust/crls"));
+        Files.write(crls.resolve("a.crl"), TestPki.crl(ISSUING, TestPki.NOW.minus(Duration.ofDays(1)),
+                TestPki.NOW.plus(Duration.ofDays(6)), DEVICE_SERIAL_NOT_REVOKED));
+        Files.writeString(crls.resolve("a.url"), "http://pki.example/issuing.crl\n");
+        Files.write(crls.resolve("b.crl"), TestPki.crl(ROOT, TestPki.NOW.minus(Duration.ofDays(1)), TestPki.NOW.plus(Duration.ofDays(6))));
+        Files.write(crls.resolve("c.crl"), new byte[] {1, 2, 3});
+        Run fetched = runWithData(data, "--domain", "plant-a", "--leaf", leaf, "--untrusted", chain);
+        assertEquals(0, fetched.code(), fetched.toString());
+
+        // A CRL kept by the gateway but signed by someone else decides nothing.
+        TestPki.Issued impostor = new TestPki.Issued(ROOT.der(), TestPki.ec("secp256r1"), ROOT.subject(), ROOT.ski());
+        Files.write(crls.resolve("b.crl"), TestPki.crl(impostor, TestPki.NOW.minus(Duration.ofDays(1)), TestPki.NOW.plus(Duration.ofDays(6))));
+        Run forged = runWithData(data, "--domain", "plant-a", "--leaf", leaf, "--untrusted", chain);
+        assertEquals(1, forged.code(), forged.toString());
+        assertTrue(forged.err().contains("signature that does not verify"), forged.toString());
+    }
+
+    private static final BigInteger DEVICE_SERIAL_NOT_REVOKED = BigInteger.valueOf(999_999);
+
+    private Run runWithData(Path data, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = VerifyCli.run(List.of(args), new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                dir.resolve("etc"), data, clock);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void batchAnswersEveryLineInOrderAndSkipsMalformedOnes() throws Exception {
         String root = file("root.pem", ROOT);
         String good = Json.write(Map.of("id", "good", "leaf", pem(DEVICE), "untrusted", pem(ISSUING)));
