@@ -110,6 +110,10 @@ final class OfflineVerifier {
                 policy = policy.withMaxDepth(options.maxDepth);
             }
             if (options.eku != null) {
+                if (options.eku.isEmpty()) {
+                    // An empty list would silently drop the EKU rule; say so instead.
+                    throw new Unevaluable("--eku needs at least one value (clientAuth, serverAuth or an OID)");
+                }
                 policy = policy.withEku(DomainLoader.ekus(options.eku.toArray(new String[0]), "--eku"));
             }
             ChainVerifier.Result result = new ChainVerifier(base.name(), policy, base.material(), provider)

@@ -215,7 +215,8 @@ class VerifyCliTest {
                 new String[] {"--trust", root, "--leaf", leaf, "--time", "yesterday"},
                 new String[] {"--trust", root, "--leaf", leaf, "--purpose", "both"},
                 new String[] {"--trust", root, "--leaf", leaf, "--max-depth", "9"},
-                new String[] {"--trust", root, "--leaf", leaf, "--eku", "anything"}, new String[] {"stray"})) {
+                new String[] {"--trust", root, "--leaf", leaf, "--eku", "anything"},
+                new String[] {"--trust", root, "--leaf", leaf, "--eku", " , "}, new String[] {"stray"})) {
             Run bad = run("", args);
             assertEquals(2, bad.code(), String.join(" ", args) + "\n" + bad);
             assertTrue(bad.err().startsWith("palisade verify: could not evaluate: "), bad.toString());
