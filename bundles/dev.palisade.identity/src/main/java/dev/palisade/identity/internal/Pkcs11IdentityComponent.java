@@ -68,6 +68,11 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
         @AttributeDefinition(name = "Token retry, longest delay (seconds)",
                 description = "The longest wait between two attempts to open an absent token.")
         int token_retry_max_seconds() default 60;
+
+        @AttributeDefinition(name = "Token check interval (seconds)",
+                description = "While the identity is usable, a signature is made on the token this often to notice a"
+                        + " removed token even when only TLS uses the key; 0 turns the check off.")
+        int token_check_seconds() default 30;
     }
 
     /**
@@ -93,7 +98,8 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
         super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment), state),
                 config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers,
-                Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()));
+                Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()),
+                config.token_check_seconds() > 0 ? Duration.ofSeconds(config.token_check_seconds()) : null);
     }
 
     private static String required(String library) {
