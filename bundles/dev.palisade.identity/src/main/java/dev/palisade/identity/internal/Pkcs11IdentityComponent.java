@@ -36,8 +36,14 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
 
         @AttributeDefinition(name = "Slot index",
                 description = "Index of the token in the module's list of slots that hold a token (0 = the first)."
-                        + " SunPKCS11 cannot select a token by its label.")
+                        + " Used when slot.label is empty.")
         int slot_index() default 0;
+
+        @AttributeDefinition(name = "Token label",
+                description = "Label of the token to use (as given to softhsm2-util --init-token or tpm2_ptool addtoken),"
+                        + " looked up among the module's slots at every opening; overrides slot.index. Needs the JVM"
+                        + " options of conf/jvm.options that let SunPKCS11's token labels be read.")
+        String slot_label() default "";
 
         @AttributeDefinition(name = "PIN file",
                 description = "File holding the token's user PIN, readable only by the gateway's user (mode 0600)."
@@ -95,7 +101,7 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
      */
     Pkcs11IdentityComponent(Config config, Path etc, Path state, Function<String, String> environment,
             IdentityPublisher.Factory publishers) {
-        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(),
+        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(), config.slot_label(),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment), state),
                 config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers,
                 Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()),
