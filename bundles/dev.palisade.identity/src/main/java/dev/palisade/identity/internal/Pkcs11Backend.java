@@ -45,7 +45,13 @@ final class Pkcs11Backend implements KeyStoreBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11Backend.class);
 
-    /** Every key this backend generates: on the token, private, sensitive, only for signing. */
+    /**
+     * Every key this backend generates: on the token, private, sensitive, only for signing. The
+     * public half stays a session object by default (the certificate carries the public key, and
+     * a token object would be left behind when the key is destroyed); tpm2-pkcs11 refuses to
+     * generate a pair whose halves differ in CKA_TOKEN ("Expected attr 0x1 to be 0, got 1",
+     * CKR_ATTRIBUTE_VALUE_INVALID), so {@code public.key.on.token} stores it on the token too.
+     */
     static final String KEY_ATTRIBUTES = String.join("\n",
             "attributes(generate, CKO_PRIVATE_KEY, *) = {",
             "  CKA_TOKEN = true",
@@ -57,13 +63,14 @@ final class Pkcs11Backend implements KeyStoreBackend {
             "  CKA_UNWRAP = false",
             "}",
             "attributes(generate, CKO_PUBLIC_KEY, *) = {",
-            "  CKA_TOKEN = false",
+            "  CKA_TOKEN = %s",
             "}");
 
     /** How many slots a label lookup looks through at most: no module has more tokens than this. */
     private static final int MAX_SLOTS = 64;
 
     private final Path library;
+    private final boolean publicKeyOnToken;
     private final int configuredIndex;
     private final String label;
     /** The slot index in use: the configured one, or where the label was last found. */
@@ -78,10 +85,11 @@ final class Pkcs11Backend implements KeyStoreBackend {
      * @param library the PKCS#11 module, an absolute path
      * @param slotIndex the index in the module's list of slots with a token
      * @param label the token's label, looked up among the slots at every opening; blank to use {@code slotIndex}
+     * @param publicKeyOnToken whether generated public keys are token objects (tpm2-pkcs11 needs it)
      * @param pin where the user PIN comes from
      * @param workDirectory where the SunPKCS11 configuration file is written (created)
      */
-    Pkcs11Backend(Path library, int slotIndex, String label, PinSource pin, Path workDirectory) {
+    Pkcs11Backend(Path library, int slotIndex, String label, boolean publicKeyOnToken, PinSource pin, Path workDirectory) {
         if (!library.isAbsolute()) {
             throw new IllegalArgumentException("library must be an absolute path to a PKCS#11 module, got '" + library + "'");
         }
@@ -97,6 +105,7 @@ final class Pkcs11Backend implements KeyStoreBackend {
             throw new IllegalArgumentException("slot.label '" + label + "' is longer than a PKCS#11 token label (32 characters)");
         }
         this.library = library;
+        this.publicKeyOnToken = publicKeyOnToken;
         this.configuredIndex = slotIndex;
         this.slotIndex = slotIndex;
         this.label = label == null || label.isBlank() ? null : label.strip();
@@ -211,7 +220,7 @@ final class Pkcs11Backend implements KeyStoreBackend {
                 + "name = " + name + "\n"
                 + "library = \"" + library + "\"\n"
                 + "slotListIndex = " + index + "\n"
-                + KEY_ATTRIBUTES + "\n";
+                + String.format(KEY_ATTRIBUTES, publicKeyOnToken) + "\n";
     }
 
     /** A provider name that no registered provider has, so that addProvider never ignores ours. */
@@ -266,7 +275,12 @@ final class Pkcs11Backend implements KeyStoreBackend {
             throw new IdentityException(Reason.KEY_TYPE_UNSUPPORTED, "the token in " + describe() + " cannot generate "
                     + type + " keys: " + TokenErrors.rootMessage(e), e);
         } catch (ProviderException e) {
-            throw TokenErrors.map("generating a " + type + " key on " + describe(), e);
+            IdentityException mapped = TokenErrors.map("generating a " + type + " key on " + describe(), e);
+            if ("CKR_ATTRIBUTE_VALUE_INVALID".equals(TokenErrors.returnCode(e)) && !publicKeyOnToken) {
+                throw new IdentityException(mapped.reason(), mapped.getMessage() + ". Some tokens (tpm2-pkcs11) need"
+                        + " public.key.on.token = true in the configuration", e);
+            }
+            throw mapped;
         }
     }
 

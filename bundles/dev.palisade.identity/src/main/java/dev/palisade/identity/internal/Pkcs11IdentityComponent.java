@@ -45,6 +45,11 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
                         + " options of conf/jvm.options that let SunPKCS11's token labels be read.")
         String slot_label() default "";
 
+        @AttributeDefinition(name = "Public key on the token",
+                description = "Store the public half of generated keys on the token too. Off by default (the"
+                        + " certificate carries it); tpm2-pkcs11 needs it on.")
+        boolean public_key_on_token() default false;
+
         @AttributeDefinition(name = "PIN file",
                 description = "File holding the token's user PIN, readable only by the gateway's user (mode 0600)."
                         + " Relative paths resolve against the gateway's etc directory. Set this or pin.env.")
@@ -101,7 +106,7 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
      */
     Pkcs11IdentityComponent(Config config, Path etc, Path state, Function<String, String> environment,
             IdentityPublisher.Factory publishers) {
-        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(), config.slot_label(),
+        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(), config.slot_label(), config.public_key_on_token(),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment), state),
                 config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers,
                 Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()),
