@@ -168,7 +168,7 @@ class TokenTlsTest {
                 GatewayIdentity.SUNJSSE));
     }
 
-    private static TrustManagerFactory trustOnly(X509Certificate root) throws Exception {
+    static TrustManagerFactory trustOnly(X509Certificate root) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("root", root);
@@ -177,7 +177,7 @@ class TokenTlsTest {
         return trustFactory;
     }
 
-    private static SSLServerSocket server(TestCa ca, TrustManagerFactory trust) throws Exception {
+    static SSLServerSocket server(TestCa ca, TrustManagerFactory trust) throws Exception {
         SSLServerSocket server = (SSLServerSocket) serverContext(ca, trust).getServerSocketFactory()
                 .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
         server.setNeedClientAuth(true);
@@ -185,7 +185,7 @@ class TokenTlsTest {
     }
 
     /** Echoes one byte and returns the client chain the server validated. */
-    private static CompletableFuture<Certificate[]> accept(SSLServerSocket server) {
+    static CompletableFuture<Certificate[]> accept(SSLServerSocket server) {
         return CompletableFuture.supplyAsync(() -> {
             try (SSLSocket accepted = (SSLSocket) server.accept()) {
                 accepted.setSoTimeout(30_000);
@@ -199,7 +199,7 @@ class TokenTlsTest {
     }
 
     /** Connects to 127.0.0.1 under the name "localhost", with hostname verification on. */
-    private static SSLSocket connect(SSLContext client, SSLServerSocket server, String protocol) throws IOException {
+    static SSLSocket connect(SSLContext client, SSLServerSocket server, String protocol) throws IOException {
         Socket plain = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         plain.setSoTimeout(30_000);
         SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket(plain, "localhost", server.getLocalPort(), true);

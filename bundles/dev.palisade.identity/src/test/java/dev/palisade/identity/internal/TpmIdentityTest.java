@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.api.health.Health;
 import dev.palisade.api.identity.CsrRequest;
+import dev.palisade.api.identity.GatewayIdentity;
 import dev.palisade.api.identity.IdentityInfo;
 import dev.palisade.api.identity.KeyLocation;
 import dev.palisade.api.identity.KeyType;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The gateway identity on a TPM 2.0 (swtpm emulator, tpm2-abrmd, tpm2-pkcs11) through the same
  * PKCS#11 backend as SoftHSM2: the token found by its label, key generated on the TPM, CSR and
- * chain, a signature that verifies, the key neither extractable nor readable.
+ * chain, a signature that verifies, the key neither extractable nor readable, and mutual TLS
+ * with the TPM key through BCJSSE (TLS 1.3) and SunJSSE (TLS 1.2).
  */
 class TpmIdentityTest {
 
@@ -70,6 +72,22 @@ class TpmIdentityTest {
             verifier.initVerify(leaf.getPublicKey());
             verifier.update(data);
             assertTrue(verifier.verify(value.value()), "the TPM's signature verifies under the certificate");
+
+            // Mutual TLS with the TPM key: the upstream link's default (BCJSSE, TLS 1.3) and SunJSSE over TLS 1.2.
+            for (String[] link : new String[][] {{GatewayIdentity.BCJSSE, "TLSv1.3"}, {GatewayIdentity.SUNJSSE, "TLSv1.2"}}) {
+                javax.net.ssl.TrustManagerFactory trust = TokenTlsTest.trustOnly(ca.root);
+                javax.net.ssl.SSLContext client = publisher.identity.sslContext(trust.getTrustManagers(), link[0]);
+                try (javax.net.ssl.SSLServerSocket server = TokenTlsTest.server(ca, trust)) {
+                    java.util.concurrent.CompletableFuture<java.security.cert.Certificate[]> seen = TokenTlsTest.accept(server);
+                    try (javax.net.ssl.SSLSocket socket = TokenTlsTest.connect(client, server, link[1])) {
+                        socket.getOutputStream().write(42);
+                        socket.getOutputStream().flush();
+                        assertEquals(42, socket.getInputStream().read(), link[0] + " " + link[1] + ": accepted");
+                        assertEquals(link[1], socket.getSession().getProtocol());
+                    }
+                    assertEquals(leaf, seen.get(30, TimeUnit.SECONDS)[0], "the server saw the TPM identity");
+                }
+            }
         } finally {
             component.stop();
         }
