@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -155,6 +156,81 @@ class TokenTlsTest {
         }
     }
 
+    /**
+     * The same against OpenSSL, which the hub's broker (Mosquitto) uses: {@code openssl s_server}
+     * on 127.0.0.1 requiring a client certificate that verifies to the test root
+     * ({@code -Verify 2 -verify_return_error}), one protocol only, echoing a line reversed.
+     */
+    @ParameterizedTest(name = "{0} key, {1}, {2} against OpenSSL")
+    @CsvSource({"EC_P256, BCJSSE, TLSv1.3", "EC_P256, BCJSSE, TLSv1.2", "EC_P256, SunJSSE, TLSv1.3",
+        "EC_P256, SunJSSE, TLSv1.2", "RSA_2048, BCJSSE, TLSv1.3", "RSA_2048, SunJSSE, TLSv1.3"})
+    void mutualTlsAgainstOpenSsl(KeyType type, String jsse, String protocol) throws Exception {
+        Gateway gateway = gateway(type);
+        KeyPair serverKey = TestCa.ecKey();
+        Path files = Files.createDirectories(dir.resolve("openssl-" + System.nanoTime()));
+        Files.writeString(files.resolve("server.pem"), pem("CERTIFICATE", serverCertificate(gateway.ca(), serverKey).getEncoded()));
+        Files.writeString(files.resolve("server.key"), pem("PRIVATE KEY", serverKey.getPrivate().getEncoded()));
+        Files.writeString(files.resolve("chain.pem"), pem("CERTIFICATE", gateway.ca().intermediate.getEncoded()));
+        Files.writeString(files.resolve("root.pem"), pem("CERTIFICATE", gateway.ca().root.getEncoded()));
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Process openssl;
+        try {
+            openssl = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-naccept", "1", "-rev",
+                    "-cert", "server.pem", "-key", "server.key", "-cert_chain", "chain.pem", "-CAfile", "root.pem",
+                    "-Verify", "2", "-verify_return_error", protocol.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2")
+                    .directory(files.toFile()).redirectErrorStream(true).redirectOutput(files.resolve("server.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new AssertionError("openssl is not installed (Debian package openssl)", e);
+        }
+        try {
+            waitForListener(port, openssl, files.resolve("server.log"));
+            SSLContext client = gateway.publisher().identity.sslContext(gateway.trust().getTrustManagers(), jsse);
+            Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
+            plain.setSoTimeout(30_000);
+            try (SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket(plain, "localhost", port, true)) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                parameters.setProtocols(new String[] {protocol});
+                socket.setSSLParameters(parameters);
+                socket.getOutputStream().write("gateway\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                byte[] answer = new byte[7];
+                new java.io.DataInputStream(socket.getInputStream()).readFully(answer);
+                assertEquals("yawetag", new String(answer, java.nio.charset.StandardCharsets.US_ASCII),
+                        "OpenSSL accepted the client certificate and echoed");
+                assertEquals(protocol, socket.getSession().getProtocol());
+            }
+            assertTrue(openssl.waitFor(30, TimeUnit.SECONDS), "s_server ends after one connection");
+            String log = Files.readString(files.resolve("server.log"));
+            assertTrue(log.contains("CN = gw-tls") && log.contains("verify return:1"),
+                    () -> "OpenSSL verified the gateway's chain:\n" + log);
+        } finally {
+            openssl.destroy();
+        }
+    }
+
+    private static void waitForListener(int port, Process server, Path log) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (!server.isAlive()) {
+                throw new AssertionError("openssl s_server exited: " + Files.readString(log));
+            }
+            if (Files.readString(log).contains("ACCEPT")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("openssl s_server did not listen on " + port + ": " + Files.readString(log));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
     @Test
     void sslContextRefusesAnUnknownProviderAndMissingTrust() throws Exception {
         Gateway gateway = gateway(KeyType.EC_P256);
@@ -213,6 +289,19 @@ class TokenTlsTest {
     /** SunJSSE server with a certificate for localhost and 127.0.0.1 from the test CA, trusting that CA. */
     private static SSLContext serverContext(TestCa ca, TrustManagerFactory trust) throws Exception {
         KeyPair key = TestCa.ecKey();
+        X509Certificate certificate = serverCertificate(ca, key);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("server", key.getPrivate(), new char[0], new Certificate[] {certificate, ca.intermediate});
+        KeyManagerFactory keys = KeyManagerFactory.getInstance("PKIX");
+        keys.init(store, new char[0]);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+        return context;
+    }
+
+    /** A server certificate for localhost and 127.0.0.1 from the test CA's intermediate. */
+    private static X509Certificate serverCertificate(TestCa ca, KeyPair key) throws Exception {
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                 new X500Name(ca.intermediate.getSubjectX500Principal().getName()), new BigInteger(64, new SecureRandom()),
@@ -222,15 +311,7 @@ class TokenTlsTest {
         builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
             new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-        X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
+        return new JcaX509CertificateConverter().getCertificate(
                 builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.intermediateKey.getPrivate())));
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("server", key.getPrivate(), new char[0], new Certificate[] {certificate, ca.intermediate});
-        KeyManagerFactory keys = KeyManagerFactory.getInstance("PKIX");
-        keys.init(store, new char[0]);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-        return context;
     }
 }
