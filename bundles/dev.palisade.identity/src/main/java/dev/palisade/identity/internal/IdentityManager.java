@@ -337,9 +337,9 @@ final class IdentityManager implements IdentityAdmin {
     /**
      * @param requireRecorded whether a key that {@code init} recorded must be on the token. It
      *        must, except for {@code init} itself: a recorded key that is missing means the token
-     *        was removed or replaced (SoftHSM2 still lists a token whose directory is gone, just
-     *        empty), which is {@code TOKEN_ABSENT} and retried, never "run init", which would
-     *        invite an operator to replace the gateway's identity by mistake.
+     *        was removed or replaced (SoftHSM2 shows a token whose object files vanished as an
+     *        empty token), which is {@code TOKEN_ABSENT} and retried, never "run init", which
+     *        would invite an operator to replace the gateway's identity by mistake.
      */
     private void reload(boolean requireRecorded) throws IdentityException {
         try {
