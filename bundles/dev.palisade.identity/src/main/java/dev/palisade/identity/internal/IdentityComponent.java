@@ -88,11 +88,22 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
         }
     }
 
-    /** While the identity is usable, makes sure the token still signs; a loss goes through {@link #tokenLost}. */
+    /**
+     * While the identity is usable, makes sure the token still signs; a loss goes through
+     * {@link #tokenLost}. If an operator command found the token gone meanwhile (it records the
+     * failure but schedules nothing), starts looking for it again.
+     */
     private void checkToken() {
+        IdentityException failure = manager.failure();
+        if (failure != null) {
+            if (failure.reason() == Reason.TOKEN_ABSENT && retryInitial != null) {
+                scheduleRetry(); // no-op while an attempt is already scheduled
+            }
+            return;
+        }
         CurrentKey key = manager.snapshot();
-        if (key == null || !key.installed() || manager.failure() != null) {
-            return; // nothing to check, or the retry schedule is already looking for the token
+        if (key == null || !key.installed()) {
+            return; // nothing to check
         }
         try {
             signer.probe();

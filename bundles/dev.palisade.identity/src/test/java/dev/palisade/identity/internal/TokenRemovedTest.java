@@ -170,6 +170,22 @@ class TokenRemovedTest {
         assertTrue(publisher.published);
     }
 
+    @Test
+    void anOperatorCommandThatFindsTheTokenGoneAlsoLeadsToRecovery() throws Exception {
+        RecordingPublisher publisher = provision(1);
+        removeToken();
+        // "identity show" is the first to find out: it records the loss but schedules nothing itself.
+        IdentityException show = assertThrows(IdentityException.class, component::current);
+        assertEquals(Reason.TOKEN_ABSENT, show.reason(), show.getMessage());
+        assertTrue(show.getMessage().contains("is not in"), show.getMessage());
+        assertFalse(publisher.published);
+
+        putTokenBack();
+        assertTrue(within(Duration.ofSeconds(15), () -> component.health().health() == Health.UP),
+                () -> "the periodic check did not start the search: " + component.health());
+        assertTrue(publisher.published);
+    }
+
     static boolean within(Duration limit, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
