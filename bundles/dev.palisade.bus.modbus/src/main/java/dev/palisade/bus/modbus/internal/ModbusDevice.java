@@ -206,10 +206,10 @@ final class ModbusDevice implements LeafDevice {
         }
         failuresInARow++;
         if (failuresInARow >= settings.offlineAfter()) {
-            setStatus(DeviceState.OFFLINE, "no answer at " + settings.address() + " for " + failuresInARow
+            setStatus(DeviceState.OFFLINE, "no usable answer from " + settings.address() + " for " + failuresInARow
                     + " poll(s): " + first.getMessage());
         } else {
-            setStatus(DeviceState.DEGRADED, "no answer (" + failuresInARow + " of " + settings.offlineAfter()
+            setStatus(DeviceState.DEGRADED, "no usable answer (" + failuresInARow + " of " + settings.offlineAfter()
                     + " polls before offline): " + first.getMessage());
         }
     }

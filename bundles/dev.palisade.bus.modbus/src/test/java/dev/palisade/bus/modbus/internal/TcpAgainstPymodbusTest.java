@@ -170,7 +170,7 @@ class TcpAgainstPymodbusTest {
             own.kill();
             Fixtures.await("offline", 10, () -> Fixtures.in(device, DeviceState.OFFLINE));
             assertTrue(sink.states.stream().anyMatch(s -> s.state() == DeviceState.DEGRADED), "degraded before offline");
-            assertTrue(device.status().reason().contains("no answer at tcp://127.0.0.1:" + own.port), device.status().reason());
+            assertTrue(device.status().reason().contains("no usable answer from tcp://127.0.0.1:" + own.port), device.status().reason());
             long polls = device.polls.get();
             Thread.sleep(2000);
             long during = device.polls.get() - polls;
