@@ -9,17 +9,19 @@ import dev.palisade.api.upstream.UpstreamException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Hands every device's readings and state changes to {@link Upstream} (the spool), one child per
- * device: {@code d/<device>/telemetry} and {@code d/<device>/status}, JSON. Active only while an
- * Upstream service exists; without one, readings are still kept by the devices and shown by the
- * shell. A spool that refuses a message (full, no space) is logged once per kind of failure
+ * device: {@code d/<device>/telemetry} and {@code d/<device>/status}, JSON. Without an Upstream
+ * service (a gateway without the spool bundle) it drops them: readings are still kept by the
+ * devices and shown by the shell, and nothing waits. A spool that refuses a message (full, no space) is logged once per kind of failure
  * until it accepts again: the poller is never held up.
  *
  * <p>Telemetry: {@code {"v":1,"device":"meter-7","readings":[{"channel":"flow","value":12.5,
@@ -32,13 +34,19 @@ public final class UpstreamForwarder implements DeviceListener {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamForwarder.class);
     private static final PublishOptions STATUS_OPTIONS = PublishOptions.priority(PublishOptions.DEFAULT_PRIORITY + 2);
 
-    private final Upstream upstream;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Upstream upstream;
+
     private final AtomicLong refused = new AtomicLong();
     private volatile UpstreamException.Reason lastFailure;
 
-    /** @param upstream the spool's publishing side */
-    @Activate
-    public UpstreamForwarder(@Reference Upstream upstream) {
+    /** For DS. */
+    public UpstreamForwarder() {
+    }
+
+    /** @param upstream the spool's publishing side (tests) */
+    UpstreamForwarder(Upstream upstream) {
         this.upstream = upstream;
     }
 
@@ -68,8 +76,12 @@ public final class UpstreamForwarder implements DeviceListener {
     }
 
     private void publish(String deviceId, String suffix, String json, PublishOptions options) {
+        Upstream target = upstream;
+        if (target == null) {
+            return; // no spool in this gateway: readings stay visible through the shell
+        }
         try {
-            upstream.publish(deviceId, suffix, json.getBytes(StandardCharsets.UTF_8), options);
+            target.publish(deviceId, suffix, json.getBytes(StandardCharsets.UTF_8), options);
             if (lastFailure != null) {
                 LOG.info("the spool accepts Modbus readings again after refusing {} message(s)", refused.getAndSet(0));
                 lastFailure = null;
