@@ -50,6 +50,7 @@ final class ModbusDevice implements LeafDevice {
     private final List<Channel> channels;
     private final Map<String, ChannelSpec> byName = new LinkedHashMap<>();
     private final Map<String, Reading> latest = new LinkedHashMap<>();
+    private final Map<String, Integer> order = new java.util.HashMap<>();
 
     private volatile DeviceStatus status;
     private volatile PeerIdentity identity;
@@ -75,6 +76,7 @@ final class ModbusDevice implements LeafDevice {
         this.clock = clock;
         List<Channel> list = new ArrayList<>();
         for (ChannelSpec spec : settings.channels()) {
+            order.put(spec.name(), byName.size());
             byName.put(spec.name(), spec);
             list.add(spec.toChannel());
         }
@@ -138,6 +140,9 @@ final class ModbusDevice implements LeafDevice {
             answers.add(transport.request(settings.unitId(), block.request()));
         }
         CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).handle((ignored, failure) -> {
+            if (stopped) {
+                return null; // failed with CLOSED because the device is stopping: not a state change
+            }
             try {
                 polled(plan, answers);
             } catch (RuntimeException e) {
@@ -185,8 +190,8 @@ final class ModbusDevice implements LeafDevice {
                 }
             }
         }
-        // Readings in channel order, as the API promises.
-        readings.sort((a, b) -> indexOf(a.channel()) - indexOf(b.channel()));
+        // Readings in channel order, as the API promises (blocks are in address order).
+        readings.sort(java.util.Comparator.comparingInt(r -> indexOf(r.channel())));
         if (!readings.isEmpty()) {
             remember(readings);
             sink.readings(this, List.copyOf(readings));
@@ -238,14 +243,7 @@ final class ModbusDevice implements LeafDevice {
     }
 
     private int indexOf(String channel) {
-        int i = 0;
-        for (String name : byName.keySet()) {
-            if (name.equals(channel)) {
-                return i;
-            }
-            i++;
-        }
-        return i;
+        return order.getOrDefault(channel, Integer.MAX_VALUE);
     }
 
     private void remember(List<Reading> readings) {

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,13 +53,15 @@ final class TcpTransport implements Transport {
     private int nextTransaction;
     private int timeoutsInARow;
     private boolean closed;
+    /** The one timer task that expires overdue requests, armed for the earliest deadline. */
+    private ScheduledFuture<?> sweep;
 
     private final class Pending {
         final int unit;
         final byte[] pdu;
         final CompletableFuture<byte[]> result = new CompletableFuture<>();
         int transaction = -1;
-        ScheduledFuture<?> timeout;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
 
         Pending(int unit, byte[] pdu) {
             this.unit = unit;
@@ -88,8 +92,8 @@ final class TcpTransport implements Transport {
                 pending.result.completeExceptionally(ModbusException.closed("transport " + name + " is closed"));
                 return pending.result;
             }
-            pending.timeout = timer.schedule(() -> timedOut(pending), requestTimeoutMillis, TimeUnit.MILLISECONDS);
             waiting.add(pending);
+            armSweep(pending.deadline);
             lock.notifyAll(); // wakes the connection thread if it is idle and unconnected
             sendWaiting();
         }
@@ -129,8 +133,46 @@ final class TcpTransport implements Transport {
         }
     }
 
-    private void timedOut(Pending pending) {
+    /**
+     * One timer task per connection rather than one per request: under load a request costs no
+     * timer operation, and the task runs about once per timeout period. Holds the lock.
+     */
+    private void armSweep(long deadline) {
+        if (sweep == null && !closed) {
+            sweep = timer.schedule(this::sweep, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void sweep() {
         synchronized (lock) {
+            sweep = null;
+            long now = System.nanoTime();
+            long earliest = Long.MAX_VALUE;
+            List<Pending> overdue = new ArrayList<>();
+            for (Pending pending : waiting) {
+                if (pending.deadline - now <= 0) {
+                    overdue.add(pending);
+                } else {
+                    earliest = Math.min(earliest, pending.deadline);
+                }
+            }
+            for (Pending pending : inFlight.values()) {
+                if (pending.deadline - now <= 0) {
+                    overdue.add(pending);
+                } else {
+                    earliest = Math.min(earliest, pending.deadline);
+                }
+            }
+            overdue.forEach(this::timedOut);
+            if (earliest != Long.MAX_VALUE) {
+                armSweep(earliest);
+            }
+        }
+    }
+
+    /** Holds the lock. */
+    private void timedOut(Pending pending) {
+        {
             if (pending.result.isDone()) {
                 return;
             }
@@ -227,7 +269,6 @@ final class TcpTransport implements Transport {
                         fail(pending, ModbusException.garbage("response for unit " + unit + " to a request for unit "
                                 + pending.unit));
                     } else {
-                        pending.timeout.cancel(false);
                         pending.result.complete(pdu);
                     }
                     sendWaiting();
@@ -271,9 +312,6 @@ final class TcpTransport implements Transport {
     }
 
     private static void fail(Pending pending, ModbusException failure) {
-        if (pending.timeout != null) {
-            pending.timeout.cancel(false);
-        }
         pending.result.completeExceptionally(failure);
     }
 
@@ -284,6 +322,9 @@ final class TcpTransport implements Transport {
                 return;
             }
             closed = true;
+            if (sweep != null) {
+                sweep.cancel(false);
+            }
             dropConnection();
             ModbusException failure = ModbusException.closed("device " + name + " is being removed or stopped");
             waiting.forEach(p -> fail(p, failure));
