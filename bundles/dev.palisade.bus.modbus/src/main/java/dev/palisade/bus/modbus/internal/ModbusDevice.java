@@ -58,6 +58,8 @@ final class ModbusDevice implements LeafDevice {
     private volatile Set<Integer> allowedFunctions;
     private volatile String allowedReason = "";
     private volatile boolean stopped;
+    /** The thread inside {@link #poll()} while it sends, else null. */
+    private volatile Thread pollingThread;
     private volatile String lastError = "";
     private ScheduledFuture<?> next;
     private int failuresInARow;
@@ -131,6 +133,15 @@ final class ModbusDevice implements LeafDevice {
         if (stopped) {
             return;
         }
+        pollingThread = Thread.currentThread();
+        try {
+            startPoll();
+        } finally {
+            pollingThread = null;
+        }
+    }
+
+    private void startPoll() {
         long started = System.nanoTime();
         polls.incrementAndGet();
         List<ReadPlan.Block> plan = settings.plan();
@@ -149,7 +160,15 @@ final class ModbusDevice implements LeafDevice {
                 LOG.error("Modbus device {}: failed to process a poll", settings.id(), e);
             }
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            schedule(nextDelay(elapsed));
+            long delay = nextDelay(elapsed);
+            if (delay == 0 && pollingThread != Thread.currentThread()) {
+                // Due now (the poll took longer than the interval): poll on this thread, which
+                // saves a hand-off to the scheduler. Not when the answers completed inside
+                // poll() itself (a closed transport fails at once), which would recurse.
+                poll();
+            } else {
+                schedule(delay);
+            }
             return null;
         });
     }

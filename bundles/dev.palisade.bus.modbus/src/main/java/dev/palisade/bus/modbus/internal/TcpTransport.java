@@ -53,6 +53,11 @@ final class TcpTransport implements Transport {
     private int nextTransaction;
     private int timeoutsInARow;
     private boolean closed;
+    /**
+     * Completions decided under the lock and run after it is released: a completion runs the
+     * device's callbacks (decoding, listeners, the next poll), which must not hold the lock.
+     */
+    private List<Runnable> outbox = new ArrayList<>();
     /** The one timer task that expires overdue requests, armed for the earliest deadline. */
     private ScheduledFuture<?> sweep;
 
@@ -97,6 +102,7 @@ final class TcpTransport implements Transport {
             lock.notifyAll(); // wakes the connection thread if it is idle and unconnected
             sendWaiting();
         }
+        deliver();
         return pending.result;
     }
 
@@ -168,6 +174,7 @@ final class TcpTransport implements Transport {
                 armSweep(earliest);
             }
         }
+        deliver();
     }
 
     /** Holds the lock. */
@@ -181,7 +188,7 @@ final class TcpTransport implements Transport {
                 inFlight.remove(pending.transaction);
             }
             boolean connected = socket != null;
-            pending.result.completeExceptionally(ModbusException.timeout("no answer from " + host + ":" + port
+            fail(pending, ModbusException.timeout("no answer from " + host + ":" + port
                     + " unit " + pending.unit + " within " + requestTimeoutMillis + " ms"
                     + (connected ? "" : " (not connected)")));
             if (connected && ++timeoutsInARow >= TIMEOUTS_BEFORE_RECONNECT) {
@@ -235,6 +242,7 @@ final class TcpTransport implements Transport {
                 LOG.debug("Modbus device {}: connected to {}:{}", name, host, port);
                 sendWaiting();
             }
+            deliver();
             readResponses(connected, in);
         }
     }
@@ -269,10 +277,11 @@ final class TcpTransport implements Transport {
                         fail(pending, ModbusException.garbage("response for unit " + unit + " to a request for unit "
                                 + pending.unit));
                     } else {
-                        pending.result.complete(pdu);
+                        outbox.add(() -> pending.result.complete(pdu));
                     }
                     sendWaiting();
                 }
+                deliver();
             }
         } catch (EOFException e) {
             error = "connection to " + host + ":" + port + " closed by the device";
@@ -291,6 +300,7 @@ final class TcpTransport implements Transport {
                 LOG.debug("Modbus device {}: {}", name, error);
             }
         }
+        deliver();
     }
 
     /** Closes the socket; the reading thread then fails what is in flight. Holds the lock. */
@@ -309,10 +319,24 @@ final class TcpTransport implements Transport {
             }
             waiting.clear();
         }
+        deliver();
     }
 
-    private static void fail(Pending pending, ModbusException failure) {
-        pending.result.completeExceptionally(failure);
+    /** Holds the lock. */
+    private void fail(Pending pending, ModbusException failure) {
+        outbox.add(() -> pending.result.completeExceptionally(failure));
+    }
+
+    private void deliver() {
+        List<Runnable> batch;
+        synchronized (lock) {
+            if (outbox.isEmpty()) {
+                return;
+            }
+            batch = outbox;
+            outbox = new ArrayList<>();
+        }
+        batch.forEach(Runnable::run);
     }
 
     @Override
@@ -333,6 +357,7 @@ final class TcpTransport implements Transport {
             inFlight.clear();
             lock.notifyAll();
         }
+        deliver();
         thread.interrupt();
         try {
             thread.join(2000);
