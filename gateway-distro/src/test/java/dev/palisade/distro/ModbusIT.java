@@ -156,6 +156,58 @@ public class ModbusIT {
         assertFalse(GatewayChecks.execute(commands, "palisade:modbus devices").contains("plc1"));
     }
 
+    /**
+     * RTU inside the framework: jSerialComm's native library unpacked and loaded from the bundle,
+     * a socat pty pair, pymodbus' RTU server on the other end.
+     */
+    @Test
+    public void anRtuDeviceOnAPtyReadsThroughJSerialCommInsideTheFramework() throws Exception {
+        Path data = Path.of(context.getProperty("palisade.data"));
+        Path serverPty = data.resolve("ttyS_srv");
+        Path clientPty = data.resolve("ttyS_cli");
+        Process socat;
+        try {
+            socat = new ProcessBuilder("socat", "pty,raw,echo=0,link=" + serverPty, "pty,raw,echo=0,link=" + clientPty)
+                    .redirectErrorStream(true).redirectOutput(data.resolve("socat.log").toFile()).start();
+        } catch (IOException e) {
+            throw new AssertionError("socat is missing: install the Debian package socat", e);
+        }
+        Process rtu = null;
+        Path cfg = Path.of(context.getProperty("palisade.etc")).resolve("dev.palisade.bus.modbus.device-drive.cfg");
+        try {
+            await("the pty pair", 10, () -> Files.exists(clientPty) && Files.exists(serverPty));
+            rtu = new ProcessBuilder("/usr/bin/python3", System.getProperty("palisade.modbus.sim"), "rtu",
+                    serverPty.toString(), "115200").redirectErrorStream(true)
+                    .redirectOutput(data.resolve("modbus-rtu-sim.log").toFile()).start();
+            Files.writeString(cfg, "id = drive-3\n"
+                    + "transport = rtu\n"
+                    + "serial.port = " + clientPty + "\n"
+                    + "serial.baud = 115200\n"
+                    + "serial.parity = none\n"
+                    + "serial.stop.bits = 1\n"
+                    + "unit.id = 3\n"
+                    + "poll.interval.ms = 200\n"
+                    + "channels = speed holding 2 float32 unit=rpm; name holding 20 string length=4\n");
+            await("drive-3 ONLINE over RTU", 30, () -> {
+                LeafDevice d = device("drive-3");
+                return d != null && d.status().state() == DeviceState.ONLINE && d.latest().size() == 2;
+            });
+            LeafDevice drive = device("drive-3");
+            assertTrue(drive.address(), drive.address().startsWith("rtu:" + clientPty + " 115200 8N1 unit 3"));
+            String read = GatewayChecks.execute(commands, "palisade:modbus read drive-3 name");
+            assertTrue(read, read.startsWith("drive-3/name = PALISADE (GOOD"));
+        } finally {
+            Files.deleteIfExists(cfg);
+            await("drive-3 removed", 30, () -> device("drive-3") == null);
+            if (rtu != null) {
+                rtu.destroyForcibly();
+                rtu.waitFor(10, TimeUnit.SECONDS);
+            }
+            socat.destroyForcibly();
+            socat.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private LeafDevice device(String id) {
         try {
             Collection<ServiceReference<LeafDevice>> refs = context.getServiceReferences(LeafDevice.class,
