@@ -1,0 +1,28 @@
+package dev.palisade.bus.modbus.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/** Opens the socket of a TCP transport: plain for {@code tcp}, TLS for {@code tls}. */
+interface Connector {
+
+    /**
+     * @return a connected socket (TLS: with the handshake done and the peer verified)
+     * @throws IOException if it cannot connect or the peer is refused
+     */
+    Socket connect(String host, int port, int timeoutMillis) throws IOException;
+
+    /** Plain TCP with Nagle off: requests are small and latency matters. */
+    Connector PLAIN = (host, port, timeoutMillis) -> {
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    };
+}
