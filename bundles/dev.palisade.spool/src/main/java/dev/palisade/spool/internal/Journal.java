@@ -45,6 +45,9 @@ public final class Journal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final String LOCK_FILE = "lock";
+    /** Space kept back for the checkpoint that frees space when the disk is full. */
+    private static final String RESERVE_FILE = "reserve";
+    private static final int RESERVE_BYTES = 256 * 1024;
     /** How far sequences jump at every start: more than any sync group can lose. */
     static final long SEQUENCE_GAP_AT_START = 1L << 20;
 
@@ -141,6 +144,7 @@ public final class Journal implements AutoCloseable {
                 deadSegments++;
             }
         }
+        ensureReserve();
         compact();
         LOG.info("Spool {} opened: {} messages ({} payload bytes) in {} segment(s), {} records read in {} ms,"
                 + " {} torn bytes discarded; power-cut loss window {}", directory, messages, bytes, segments.size(),
@@ -538,7 +542,17 @@ public final class Journal implements AutoCloseable {
             }
             java.util.Arrays.sort(live, 0, n);
             Checkpoint checkpoint = Checkpoint.of(java.util.Arrays.copyOf(live, n), nextSeq - 1);
-            checkpoint.write(directory);
+            try {
+                checkpoint.write(directory);
+            } catch (IOException full) {
+                // On a full disk the checkpoint that frees space needs space: use the reserve.
+                if (!Files.deleteIfExists(directory.resolve(RESERVE_FILE))) {
+                    throw full;
+                }
+                LOG.warn("Spool: file system of {} is full ({}); used the reserve to checkpoint and free sent"
+                        + " segments", directory, full.getMessage());
+                checkpoint.write(directory);
+            }
             for (Iterator<Segment> it = segments.iterator(); it.hasNext();) {
                 Segment segment = it.next();
                 if (segment != active && segment.live == 0) {
@@ -549,11 +563,34 @@ public final class Journal implements AutoCloseable {
             }
             deadSegments = 0;
             Checkpoint.syncDirectory(directory);
+            ensureReserve();
         } catch (IOException e) {
             LOG.warn("Spool compaction in {} failed, fully sent segments stay until the next try: {}", directory,
                     e.getMessage());
         } finally {
             mutex.unlock();
+        }
+    }
+
+    private void ensureReserve() {
+        Path reserve = directory.resolve(RESERVE_FILE);
+        if (Files.exists(reserve)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(reserve, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocate(RESERVE_BYTES); // written, not sparse: the blocks are really held
+            while (zeros.hasRemaining()) {
+                channel.write(zeros);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(reserve);
+            } catch (IOException ignored) {
+                // nothing held, nothing to free
+            }
+            LOG.warn("Spool: cannot keep {} bytes in reserve in {} ({}); a full disk may then need an operator to"
+                    + " free space before sent messages can be removed", RESERVE_BYTES, directory, e.getMessage());
         }
     }
 
