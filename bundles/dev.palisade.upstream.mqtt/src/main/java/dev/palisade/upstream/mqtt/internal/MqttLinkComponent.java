@@ -39,12 +39,16 @@ import org.slf4j.LoggerFactory;
  * {@link LinkLoop} that drains the {@link Spool} to the hub, and dispatches commands to the
  * {@link CommandHandler} whiteboard.
  *
+ * <p>Configuration is required: a gateway without {@code etc/dev.palisade.upstream.mqtt.cfg} has no
+ * hub and no link (and {@code palisade:upstream} says so); a configured link that cannot work
+ * (bad value, no identity) is DOWN in {@code palisade:status} with the reason.
+ *
  * <p>Identity, spool and trust service are optional dynamic references so that the link can
  * say what it is missing (health DOWN "no gateway identity") instead of silently not existing,
  * and so that replacing the spool or identity bundle does not restart the link.
  */
 @Component(name = MqttLinkComponent.PID, configurationPid = MqttLinkComponent.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {HubLink.class, HealthIndicator.class, MqttLinkComponent.class})
 @Designate(ocd = LinkConfig.class)
 public final class MqttLinkComponent implements HubLink, HealthIndicator {

@@ -29,7 +29,8 @@ public final class UpstreamCommand {
 
     static String render(MqttLinkComponent link, Instant now) {
         if (link == null) {
-            return "upstream: the link component is not active (is bundle dev.palisade.upstream.mqtt started?)";
+            return "upstream: no hub link is configured (create etc/" + MqttLinkComponent.PID
+                    + ".cfg with hub.uri and hub.trust.domain or hub.trust.anchors; see docs/upstream.md)";
         }
         LinkStats stats = link.stats();
         StringBuilder out = new StringBuilder();
