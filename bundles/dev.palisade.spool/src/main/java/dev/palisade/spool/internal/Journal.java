@@ -136,9 +136,16 @@ public final class Journal implements AutoCloseable {
         // jumping ahead at every start means such a number is never handed out twice.
         nextSeq = state.lastSeq() + SEQUENCE_GAP_AT_START;
         long nextId = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-        active = Segment.create(directory, nextId);
-        segments.add(active);
-        Checkpoint.syncDirectory(directory);
+        active = null;
+        try {
+            active = Segment.create(directory, nextId, settings.segmentBytes());
+            segments.add(active);
+            Checkpoint.syncDirectory(directory);
+        } catch (IOException e) {
+            // Start anyway: what is held can still be drained (which frees space); appends say NO_SPACE.
+            LOG.warn("Spool: cannot start a new segment in {} ({}); appends fail until there is space",
+                    directory, e.getMessage());
+        }
         for (Segment segment : segments) {
             if (segment != active && segment.live == 0) {
                 deadSegments++;
@@ -177,7 +184,7 @@ public final class Journal implements AutoCloseable {
             ByteBuffer record = Records.data(seq, message.priority(), acceptedAt, expiresAt, message.key(),
                     message.topic(), message.payload());
             int length = record.remaining();
-            rollIfFull(length);
+            rollIfFull(length, message.topic());
             segment = active;
             long offset = segment.size;
             try {
@@ -322,7 +329,7 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void rollIfFull(int length) throws UpstreamException {
+    private void rollIfFull(int length, String topic) throws UpstreamException {
         if (active != null && (active.size == 0 || active.size + length <= settings.segmentBytes())) {
             return;
         }
@@ -335,15 +342,16 @@ public final class Journal implements AutoCloseable {
                 }
             }
             long id = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-            Segment next = Segment.create(directory, id);
+            Segment next = Segment.create(directory, id, settings.segmentBytes());
             segments.add(next);
             active = next;
             Checkpoint.syncDirectory(directory);
         } catch (IOException e) {
             boolean full = noSpace(e);
-            failure = "cannot start a new spool segment in " + directory + ": " + e.getMessage();
-            throw new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, failure
-                    + "; messages already accepted are kept", e);
+            failure = (full ? "no space left on the file system of " : "cannot write to ") + directory
+                    + ": cannot start a new segment: " + e.getMessage() + "; message for '" + topic
+                    + "' not accepted, messages already accepted are kept";
+            throw new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, failure, e);
         }
     }
 
@@ -684,6 +692,8 @@ public final class Journal implements AutoCloseable {
             }
             if (active != null) {
                 try {
+                    // A clean stop leaves no preallocated zeros behind.
+                    active.channel.truncate(active.size);
                     active.channel.force(false);
                 } catch (IOException e) {
                     LOG.warn("Spool: final sync of {} failed: {}", active.file, e.getMessage());
