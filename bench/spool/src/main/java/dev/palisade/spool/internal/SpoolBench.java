@@ -20,7 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
@@ -56,22 +58,34 @@ public final class SpoolBench {
         System.out.printf(Locale.ROOT, "# payload %d bytes, 10 priorities, 4 keys; group = %d messages; drain batch %d%n",
                 payload, GROUP, BATCH);
         System.out.printf(Locale.ROOT, "%-44s %9s %14s %14s%n", "case", "messages", "append msg/s", "drain msg/s");
+        int rounds = Integer.parseInt(System.getProperty("rounds", "3"));
         for (boolean every : new boolean[] {true, false}) {
             int n = every ? everyN : groupedN;
             String sync = every ? "sync every message" : "sync every " + GROUP;
-            bench.row("raw FileChannel, " + sync, n, bench.raw(n, every), Double.NaN);
-            double[] journal = bench.journal(n, every, 1);
-            bench.row("journal, " + sync, n, journal[0], journal[1]);
-            if (every) {
-                double[] four = bench.journal(n, true, 4);
-                bench.row("journal, " + sync + ", 4 producers", n, four[0], four[1]);
+            // Rounds interleave the cases so that a noisy neighbour hurts all of them alike; medians.
+            Map<String, List<double[]>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                results.computeIfAbsent("raw append (file grows), " + sync, k -> new ArrayList<>())
+                        .add(new double[] {bench.raw(n, every, false), Double.NaN});
+                results.computeIfAbsent("raw overwrite (preallocated), " + sync, k -> new ArrayList<>())
+                        .add(new double[] {bench.raw(n, every, true), Double.NaN});
+                results.computeIfAbsent("journal, " + sync, k -> new ArrayList<>()).add(bench.journal(n, every, 1));
+                if (every) {
+                    results.computeIfAbsent("journal, " + sync + ", 4 producers", k -> new ArrayList<>())
+                            .add(bench.journal(n, true, 4));
+                }
+                results.computeIfAbsent("sqlite WAL, " + sync, k -> new ArrayList<>()).add(bench.sqlite(n, every));
             }
-            double[] sqlite = bench.sqlite(n, every);
-            bench.row("sqlite WAL, " + sync, n, sqlite[0], sqlite[1]);
+            results.forEach((name, values) -> bench.row(name, n, median(values, 0), median(values, 1)));
         }
         System.out.printf(Locale.ROOT, "%n%-44s %9s %14s %14s%n", "recovery (open with N held)", "messages", "open ms",
                 "disk MiB");
         bench.recovery(recoveryN);
+    }
+
+    private static double median(List<double[]> values, int index) {
+        double[] sorted = values.stream().mapToDouble(v -> v[index]).sorted().toArray();
+        return sorted[sorted.length / 2];
     }
 
     private void row(String name, int n, double append, double drain) {
@@ -93,10 +107,19 @@ public final class SpoolBench {
     }
 
     /** The baseline: the same record bytes, written and synced with nothing else. */
-    private double raw(int n, boolean every) throws IOException {
+    private double raw(int n, boolean every, boolean preallocated) throws IOException {
         Path dir = fresh("raw");
         try (FileChannel channel = FileChannel.open(dir.resolve("raw.log"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
+            if (preallocated) {
+                long size = (long) n * (payloadBytes + 64);
+                ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+                for (long at = 0; at < size; at += 1 << 20) {
+                    channel.write(zeros.clear(), at);
+                }
+                channel.force(true);
+                channel.position(0);
+            }
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 ByteBuffer record = Records.data(i + 1, i % 10, 0, 0, "meter-" + (i % 4), "d/meter-" + (i % 4)

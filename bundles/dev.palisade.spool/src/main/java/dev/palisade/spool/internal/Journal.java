@@ -76,6 +76,7 @@ public final class Journal implements AutoCloseable {
     private volatile long syncedWrites;
     private int unsyncedWrites;
     private int deadSegments;
+    private boolean pendingTrim;
     private boolean closed;
     private final Instant countersSince;
     /** Why the last write failed, until one succeeds; shown as the spool's health. */
@@ -206,6 +207,7 @@ public final class Journal implements AutoCloseable {
                 remove(victim, Records.DROPPED);
                 dropped++;
             }
+            trimAll();
             available.signalAll();
             if (!settings.syncEveryMessage() && ++unsyncedWrites < settings.syncCount()) {
                 return seq;
@@ -442,6 +444,7 @@ public final class Journal implements AutoCloseable {
             Entry entry = inFlight.remove(seq);
             if (entry != null) {
                 remove(entry, Records.ACKED);
+                trimAll();
             }
         } finally {
             mutex.unlock();
@@ -490,18 +493,30 @@ public final class Journal implements AutoCloseable {
                 removeWriteFailed = true;
             }
         }
-        ArrayDeque<Entry> queue = queues[entry.priority];
-        if (goneInQueue[entry.priority] > 1024 && goneInQueue[entry.priority] > queue.size() / 2) {
-            queue.removeIf(e -> e.state == Entry.GONE);
-            goneInQueue[entry.priority] = 0;
+        if (goneInQueue[entry.priority] > 1024) {
+            pendingTrim = true; // not here: callers may be iterating over this queue
         }
     }
 
+    /** Drops departed entries from the head of a queue, and from all of it when they are many. */
     private void trim(int p) {
         ArrayDeque<Entry> queue = queues[p];
         while (!queue.isEmpty() && queue.peekFirst().state == Entry.GONE) {
             queue.pollFirst();
             goneInQueue[p]--;
+        }
+        if (goneInQueue[p] > 1024 && goneInQueue[p] > queue.size() / 2) {
+            queue.removeIf(e -> e.state == Entry.GONE);
+            goneInQueue[p] = 0;
+        }
+    }
+
+    private void trimAll() {
+        if (pendingTrim) {
+            pendingTrim = false;
+            for (int p = 0; p < 10; p++) {
+                trim(p);
+            }
         }
     }
 
