@@ -48,6 +48,7 @@ public final class Journal implements AutoCloseable {
     /** Space kept back for the checkpoint that frees space when the disk is full. */
     private static final String RESERVE_FILE = "reserve";
     private static final int RESERVE_BYTES = 256 * 1024;
+    private static final long BOOT_PREALLOCATION = 1 << 20;
     /** How far sequences jump at every start: more than any sync group can lose. */
     static final long SEQUENCE_GAP_AT_START = 1L << 20;
 
@@ -139,7 +140,8 @@ public final class Journal implements AutoCloseable {
         long nextId = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
         active = null;
         try {
-            active = Segment.create(directory, nextId, settings.segmentBytes());
+            // Only the first MiB up front: this runs while the gateway boots; the rest grows as written.
+            active = Segment.create(directory, nextId, Math.min(settings.segmentBytes(), BOOT_PREALLOCATION));
             segments.add(active);
             Checkpoint.syncDirectory(directory);
         } catch (IOException e) {
