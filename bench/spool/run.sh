@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 WORK=$ROOT/bench/spool/target/work
 mkdir -p "$WORK"
 CP_FILE=$ROOT/bench/spool/target/classpath.txt
-(cd "$ROOT" && mvn -B -q -o -pl bench/spool -am package -DskipTests dependency:build-classpath \
+(cd "$ROOT" && mvn -B -q -pl bench/spool -am package -DskipTests dependency:build-classpath \
    -Dmdep.outputFile="$CP_FILE" >/dev/null)
 CP=$ROOT/bench/spool/target/classes:$(cat "$CP_FILE")
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
