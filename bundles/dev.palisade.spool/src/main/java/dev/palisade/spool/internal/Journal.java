@@ -16,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -45,9 +44,7 @@ public final class Journal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final String LOCK_FILE = "lock";
-    /** Space kept back for the checkpoint that frees space when the disk is full. */
-    private static final String RESERVE_FILE = "reserve";
-    private static final int RESERVE_BYTES = 256 * 1024;
+    private static final long BOOT_PREALLOCATION = 1 << 20;
     /** How far sequences jump at every start: more than any sync group can lose. */
     static final long SEQUENCE_GAP_AT_START = 1L << 20;
 
@@ -60,9 +57,7 @@ public final class Journal implements AutoCloseable {
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition available = mutex.newCondition();
     private final Object syncMonitor = new Object();
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<Entry>[] queues = new ArrayDeque[10];
-    private final int[] goneInQueue = new int[10];
+    private final PriorityQueues queues = new PriorityQueues();
     private final Map<Long, Entry> inFlight = new HashMap<>();
     private final Map<String, String> keys = new HashMap<>();
     private final List<Segment> segments = new ArrayList<>();
@@ -89,9 +84,6 @@ public final class Journal implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.countersSince = clock.instant();
-        for (int p = 0; p < 10; p++) {
-            queues[p] = new ArrayDeque<>();
-        }
     }
 
     /**
@@ -128,7 +120,7 @@ public final class Journal implements AutoCloseable {
         Recovery.State state = Recovery.recover(directory, this::intern);
         segments.addAll(state.segments());
         for (Entry entry : state.live()) {
-            queues[entry.priority].addLast(entry);
+            queues.add(entry);
             messages++;
             bytes += entry.size;
         }
@@ -136,15 +128,23 @@ public final class Journal implements AutoCloseable {
         // jumping ahead at every start means such a number is never handed out twice.
         nextSeq = state.lastSeq() + SEQUENCE_GAP_AT_START;
         long nextId = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-        active = Segment.create(directory, nextId);
-        segments.add(active);
-        Checkpoint.syncDirectory(directory);
+        active = null;
+        try {
+            // Only the first MiB up front: this runs while the gateway boots; the rest grows as written.
+            active = Segment.create(directory, nextId, Math.min(settings.segmentBytes(), BOOT_PREALLOCATION));
+            segments.add(active);
+            Checkpoint.syncDirectory(directory);
+        } catch (IOException e) {
+            // Start anyway: what is held can still be drained (which frees space); appends say NO_SPACE.
+            LOG.warn("Spool: cannot start a new segment in {} ({}); appends fail until there is space",
+                    directory, e.getMessage());
+        }
         for (Segment segment : segments) {
             if (segment != active && segment.live == 0) {
                 deadSegments++;
             }
         }
-        ensureReserve();
+        SpaceReserve.ensure(directory);
         compact();
         LOG.info("Spool {} opened: {} messages ({} payload bytes) in {} segment(s), {} records read in {} ms,"
                 + " {} torn bytes discarded; power-cut loss window {}", directory, messages, bytes, segments.size(),
@@ -177,7 +177,7 @@ public final class Journal implements AutoCloseable {
             ByteBuffer record = Records.data(seq, message.priority(), acceptedAt, expiresAt, message.key(),
                     message.topic(), message.payload());
             int length = record.remaining();
-            rollIfFull(length);
+            rollIfFull(length, message.topic());
             segment = active;
             long offset = segment.size;
             try {
@@ -192,13 +192,14 @@ public final class Journal implements AutoCloseable {
             Entry entry = new Entry(seq, intern(message.key()), message.priority(), acceptedAt, expiresAt, segment,
                     offset, length, size);
             segment.live++;
-            queues[entry.priority].addLast(entry);
+            queues.add(entry);
             messages++;
             bytes += size;
             for (Entry victim : victims) {
                 remove(victim, Records.DROPPED);
                 dropped++;
             }
+            queues.trimIfPending();
             available.signalAll();
             if (!settings.syncEveryMessage() && ++unsyncedWrites < settings.syncCount()) {
                 return seq;
@@ -227,20 +228,8 @@ public final class Journal implements AutoCloseable {
             throw new UpstreamException(Reason.SPOOL_FULL, full + " and its overflow policy refuses new messages;"
                     + " message for '" + message.topic() + "' not accepted");
         }
-        List<Entry> victims = new ArrayList<>();
-        for (int p = 0; p <= message.priority() && (needMessages > 0 || needBytes > 0); p++) {
-            for (Entry entry : queues[p]) {
-                if (entry.state == Entry.QUEUED) {
-                    victims.add(entry);
-                    needMessages--;
-                    needBytes -= entry.size;
-                    if (needMessages <= 0 && needBytes <= 0) {
-                        break;
-                    }
-                }
-            }
-        }
-        if (needMessages > 0 || needBytes > 0) {
+        List<Entry> victims = queues.oldestQueued(message.priority(), needMessages, needBytes);
+        if (victims == null) {
             throw new UpstreamException(Reason.SPOOL_FULL, full + " of messages more urgent than priority "
                     + message.priority() + " or in flight to the hub; message for '" + message.topic()
                     + "' not accepted");
@@ -257,23 +246,11 @@ public final class Journal implements AutoCloseable {
                     segment.file, offset, again.getMessage());
             active = null;
         }
-        boolean full = noSpace(e);
+        boolean full = StorageFailures.noSpace(e, directory, settings.maxMessageBytes());
         String why = (full ? "no space left on the file system of " : "cannot write to ") + segment.file + ": "
                 + e.getMessage() + "; message for '" + topic + "' not accepted, messages already accepted are kept";
         failure = why;
         return new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, why, e);
-    }
-
-    private boolean noSpace(IOException e) {
-        String message = String.valueOf(e.getMessage());
-        if (message.contains("No space left") || message.contains("Disk quota exceeded")) {
-            return true;
-        }
-        try {
-            return Files.getFileStore(directory).getUsableSpace() < settings.maxMessageBytes() + 4096L;
-        } catch (IOException unknown) {
-            return false;
-        }
     }
 
     /** Makes every write up to {@code writeNumber} durable; several producers share one fsync. */
@@ -322,7 +299,7 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void rollIfFull(int length) throws UpstreamException {
+    private void rollIfFull(int length, String topic) throws UpstreamException {
         if (active != null && (active.size == 0 || active.size + length <= settings.segmentBytes())) {
             return;
         }
@@ -335,15 +312,16 @@ public final class Journal implements AutoCloseable {
                 }
             }
             long id = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-            Segment next = Segment.create(directory, id);
+            Segment next = Segment.create(directory, id, settings.segmentBytes());
             segments.add(next);
             active = next;
             Checkpoint.syncDirectory(directory);
         } catch (IOException e) {
-            boolean full = noSpace(e);
-            failure = "cannot start a new spool segment in " + directory + ": " + e.getMessage();
-            throw new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, failure
-                    + "; messages already accepted are kept", e);
+            boolean full = StorageFailures.noSpace(e, directory, settings.maxMessageBytes());
+            failure = (full ? "no space left on the file system of " : "cannot write to ") + directory
+                    + ": cannot start a new segment: " + e.getMessage() + "; message for '" + topic
+                    + "' not accepted, messages already accepted are kept";
+            throw new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, failure, e);
         }
     }
 
@@ -393,7 +371,7 @@ public final class Journal implements AutoCloseable {
 
     private void take(int max, Predicate<String> eligibleKey, long now, List<Entry> taken) {
         for (int p = 9; p >= 0 && taken.size() < max; p--) {
-            for (Entry entry : queues[p]) {
+            for (Entry entry : queues.queue(p)) {
                 if (entry.state != Entry.QUEUED) {
                     continue;
                 }
@@ -409,22 +387,12 @@ public final class Journal implements AutoCloseable {
                     }
                 }
             }
-            trim(p);
+            queues.trim(p);
         }
     }
 
     private SpoolEntry read(Entry entry) throws IOException {
-        ByteBuffer record = entry.segment.read(entry.offset, entry.length);
-        if (!Records.valid(record) || record.get(8) != Records.DATA) {
-            throw new IOException("record fails its checksum");
-        }
-        Records.Data data = Records.decodeData(record, true);
-        if (data.seq() != entry.seq) {
-            throw new IOException("record holds sequence " + data.seq());
-        }
-        return new SpoolEntry(entry.seq, new SpoolMessage(data.key(), data.topic(), data.payload(), data.priority(),
-                Instant.ofEpochMilli(data.acceptedAt()),
-                data.expiresAt() == 0 ? null : Instant.ofEpochMilli(data.expiresAt())));
+        return Records.entry(entry.segment.read(entry.offset, entry.length), entry.seq);
     }
 
     /** Removes an in-flight message for good: the hub has it. Unknown sequences are ignored. */
@@ -434,6 +402,7 @@ public final class Journal implements AutoCloseable {
             Entry entry = inFlight.remove(seq);
             if (entry != null) {
                 remove(entry, Records.ACKED);
+                queues.trimIfPending();
             }
         } finally {
             mutex.unlock();
@@ -456,7 +425,7 @@ public final class Journal implements AutoCloseable {
 
     private void remove(Entry entry, byte why) {
         entry.state = Entry.GONE;
-        goneInQueue[entry.priority]++;
+        queues.departed(entry);
         messages--;
         bytes -= entry.size;
         if (--entry.segment.live == 0 && entry.segment != active) {
@@ -482,19 +451,6 @@ public final class Journal implements AutoCloseable {
                 removeWriteFailed = true;
             }
         }
-        ArrayDeque<Entry> queue = queues[entry.priority];
-        if (goneInQueue[entry.priority] > 1024 && goneInQueue[entry.priority] > queue.size() / 2) {
-            queue.removeIf(e -> e.state == Entry.GONE);
-            goneInQueue[entry.priority] = 0;
-        }
-    }
-
-    private void trim(int p) {
-        ArrayDeque<Entry> queue = queues[p];
-        while (!queue.isEmpty() && queue.peekFirst().state == Entry.GONE) {
-            queue.pollFirst();
-            goneInQueue[p]--;
-        }
     }
 
     /** Discards every queued message whose time to live ran out; for the maintenance timer. */
@@ -511,13 +467,13 @@ public final class Journal implements AutoCloseable {
 
     private void expire(long now) {
         for (int p = 0; p < 10; p++) {
-            for (Entry entry : queues[p]) {
+            for (Entry entry : queues.queue(p)) {
                 if (entry.state == Entry.QUEUED && entry.expired(now)) {
                     remove(entry, Records.EXPIRED);
                     expired++;
                 }
             }
-            trim(p);
+            queues.trim(p);
         }
     }
 
@@ -531,22 +487,12 @@ public final class Journal implements AutoCloseable {
             if (closed || deadSegments == 0) {
                 return;
             }
-            long[] live = new long[(int) messages];
-            int n = 0;
-            for (ArrayDeque<Entry> queue : queues) {
-                for (Entry entry : queue) {
-                    if (entry.state != Entry.GONE) {
-                        live[n++] = entry.seq;
-                    }
-                }
-            }
-            java.util.Arrays.sort(live, 0, n);
-            Checkpoint checkpoint = Checkpoint.of(java.util.Arrays.copyOf(live, n), nextSeq - 1);
+            Checkpoint checkpoint = Checkpoint.of(queues.liveSequences((int) messages), nextSeq - 1);
             try {
                 checkpoint.write(directory);
             } catch (IOException full) {
                 // On a full disk the checkpoint that frees space needs space: use the reserve.
-                if (!Files.deleteIfExists(directory.resolve(RESERVE_FILE))) {
+                if (!SpaceReserve.release(directory)) {
                     throw full;
                 }
                 LOG.warn("Spool: file system of {} is full ({}); used the reserve to checkpoint and free sent"
@@ -563,7 +509,7 @@ public final class Journal implements AutoCloseable {
             }
             deadSegments = 0;
             Checkpoint.syncDirectory(directory);
-            ensureReserve();
+            SpaceReserve.ensure(directory);
         } catch (IOException e) {
             LOG.warn("Spool compaction in {} failed, fully sent segments stay until the next try: {}", directory,
                     e.getMessage());
@@ -572,42 +518,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void ensureReserve() {
-        Path reserve = directory.resolve(RESERVE_FILE);
-        if (Files.exists(reserve)) {
-            return;
-        }
-        try (FileChannel channel = FileChannel.open(reserve, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocate(RESERVE_BYTES); // written, not sparse: the blocks are really held
-            while (zeros.hasRemaining()) {
-                channel.write(zeros);
-            }
-            channel.force(true);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(reserve);
-            } catch (IOException ignored) {
-                // nothing held, nothing to free
-            }
-            LOG.warn("Spool: cannot keep {} bytes in reserve in {} ({}); a full disk may then need an operator to"
-                    + " free space before sent messages can be removed", RESERVE_BYTES, directory, e.getMessage());
-        }
-    }
-
     /** @return a snapshot of the counters; no I/O */
     public SpoolStats stats() {
         mutex.lock();
         try {
             long now = clock.millis();
-            long oldest = now;
-            for (ArrayDeque<Entry> queue : queues) {
-                for (Entry entry : queue) {
-                    if (entry.state != Entry.GONE) {
-                        oldest = Math.min(oldest, entry.acceptedAt);
-                        break;
-                    }
-                }
-            }
+            long oldest = queues.oldestAcceptedAt(now);
             return new SpoolStats(messages, bytes, inFlight.size(), Duration.ofMillis(Math.max(0, now - oldest)),
                     settings.maxMessages(), settings.maxBytes(), dropped, expired, countersSince,
                     Instant.ofEpochMilli(now));
@@ -618,27 +534,12 @@ public final class Journal implements AutoCloseable {
 
     /** @return up to {@code max} queued or in-flight messages in hand-out order, without their payloads */
     public List<String> peek(int max) {
-        List<String> out = new ArrayList<>();
         mutex.lock();
         try {
-            for (int p = 9; p >= 0 && out.size() < max; p--) {
-                for (Entry entry : queues[p]) {
-                    if (entry.state == Entry.GONE) {
-                        continue;
-                    }
-                    if (out.size() == max) {
-                        break;
-                    }
-                    out.add(entry.seq + " p" + entry.priority + " key=" + (entry.key.isEmpty() ? "(gateway)" : entry.key)
-                            + " " + entry.size + " bytes, accepted " + Instant.ofEpochMilli(entry.acceptedAt)
-                            + (entry.expiresAt == 0 ? "" : ", expires " + Instant.ofEpochMilli(entry.expiresAt))
-                            + (entry.state == Entry.IN_FLIGHT ? " (in flight)" : ""));
-                }
-            }
+            return queues.describe(max);
         } finally {
             mutex.unlock();
         }
-        return out;
     }
 
     /** @return why the last write failed, or {@code null} if the last one succeeded */
@@ -684,6 +585,8 @@ public final class Journal implements AutoCloseable {
             }
             if (active != null) {
                 try {
+                    // A clean stop leaves no preallocated zeros behind.
+                    active.channel.truncate(active.size);
                     active.channel.force(false);
                 } catch (IOException e) {
                     LOG.warn("Spool: final sync of {} failed: {}", active.file, e.getMessage());

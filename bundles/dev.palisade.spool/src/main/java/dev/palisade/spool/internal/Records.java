@@ -1,7 +1,11 @@
 package dev.palisade.spool.internal;
 
+import dev.palisade.api.upstream.SpoolEntry;
+import dev.palisade.api.upstream.SpoolMessage;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.zip.CRC32C;
 
 /**
@@ -111,6 +115,25 @@ final class Records {
                     + " and size " + size);
         }
         return new Data(seq, priority, acceptedAt, expiresAt, key, topic, payload, size);
+    }
+
+    /**
+     * @param record a record read back for hand-out
+     * @param seq the sequence the index expects in it
+     * @return the message, checked again (the disk may have changed it since it was written)
+     * @throws IOException if it is not that sequence's intact DATA record
+     */
+    static SpoolEntry entry(ByteBuffer record, long seq) throws IOException {
+        if (!valid(record) || record.get(8) != DATA) {
+            throw new IOException("record fails its checksum");
+        }
+        Data data = decodeData(record, true);
+        if (data.seq() != seq) {
+            throw new IOException("record holds sequence " + data.seq());
+        }
+        return new SpoolEntry(seq, new SpoolMessage(data.key(), data.topic(), data.payload(), data.priority(),
+                Instant.ofEpochMilli(data.acceptedAt()),
+                data.expiresAt() == 0 ? null : Instant.ofEpochMilli(data.expiresAt())));
     }
 
     private static String string(ByteBuffer b, short length) {

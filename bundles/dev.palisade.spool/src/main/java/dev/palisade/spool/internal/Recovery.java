@@ -35,6 +35,24 @@ final class Recovery {
     private Recovery() {
     }
 
+    private static boolean zeros(Segment segment, long from, long to) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        for (long at = from; at < to;) {
+            buffer.clear();
+            int n = segment.channel.read(buffer, at);
+            if (n <= 0) {
+                return true;
+            }
+            for (int i = 0; i < n; i++) {
+                if (buffer.get(i) != 0) {
+                    return false;
+                }
+            }
+            at += n;
+        }
+        return true;
+    }
+
     static State recover(Path directory, UnaryOperator<String> intern) throws IOException {
         Checkpoint checkpoint;
         try {
@@ -101,7 +119,10 @@ final class Recovery {
                     valid += bytes.length;
                 }
             }
-            if (valid < fileSize) {
+            if (valid < fileSize && zeros(segment, valid, fileSize)) {
+                // The preallocated, never written rest of a segment: nothing was torn.
+                segment.channel.truncate(valid);
+            } else if (valid < fileSize) {
                 discarded += fileSize - valid;
                 if (i == files.size() - 1) {
                     LOG.warn("Spool segment {}: discarding {} bytes of a torn last write at offset {} (power cut or"

@@ -49,10 +49,35 @@ final class Segment {
         }
     }
 
-    static Segment create(Path directory, long id) throws IOException {
+    /**
+     * Creates a segment whose blocks are written (zeros) and synced up front: an append then
+     * overwrites allocated blocks without changing the file's size, so its {@code fdatasync} does
+     * not have to commit file-system metadata (on ext4 that halves the cost of a sync). The zero
+     * tail reads as "no more records" on recovery.
+     */
+    static Segment create(Path directory, long id, long preallocate) throws IOException {
         Path file = fileOf(directory, id);
-        return new Segment(id, file, FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE), 0);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(preallocate, 1 << 20));
+            for (long at = 0; at < preallocate;) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), preallocate - at));
+                at += channel.write(zeros, at);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            // Not enough room to preallocate (a nearly full disk): grow as written instead.
+            try {
+                channel.truncate(0);
+                channel.force(true);
+            } catch (IOException again) {
+                channel.close();
+                java.nio.file.Files.deleteIfExists(file);
+                throw again;
+            }
+        }
+        return new Segment(id, file, channel, 0);
     }
 
     static Segment open(Path file, long id) throws IOException {

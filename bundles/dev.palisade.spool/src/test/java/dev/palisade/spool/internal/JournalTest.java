@@ -280,4 +280,32 @@ class JournalTest {
             assertEquals(0, journal.stats().inFlight());
         }
     }
+
+    @Test
+    void thousandsOfDepartedEntriesBehindAHeldOneAreReclaimedWhileOrderHolds() throws Exception {
+        try (Journal journal = Journal.open(dir, settings(100_000, 1 << 26, OverflowPolicy.REFUSE, false), clock)) {
+            journal.append(message("held", 4, "held", T0));
+            for (int i = 0; i < 3000; i++) {
+                journal.append(new SpoolMessage("m", "d/m/telemetry", ("short" + i).getBytes(), 4, T0,
+                        T0.plusSeconds(10)));
+                journal.append(message("m", 4, "kept" + i, T0));
+            }
+            clock.advance(Duration.ofSeconds(10));
+            List<SpoolEntry> kept = journal.next(10_000, "m"::equals, Duration.ZERO);
+            assertEquals(3000, kept.size());
+            assertEquals("kept0", Fixtures.text(kept.get(0)));
+            assertEquals("kept2999", Fixtures.text(kept.get(2999)));
+            assertEquals(3000, journal.stats().expired());
+            for (SpoolEntry entry : kept.subList(0, 2000)) {
+                journal.ack(entry.sequence());
+            }
+            for (SpoolEntry entry : kept.subList(2000, 3000)) {
+                journal.release(entry.sequence());
+            }
+            List<SpoolEntry> rest = all(journal);
+            assertEquals("held", Fixtures.text(rest.get(0)));
+            assertEquals(1001, rest.size());
+            assertEquals("kept2000", Fixtures.text(rest.get(1)));
+        }
+    }
 }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TornWriteTest {
 
     private static final Instant T0 = Instant.parse("2026-11-21T12:00:00Z");
-    private static final JournalSettings ONE_SEGMENT = new JournalSettings(10_000, 1 << 24, 64 * 1024, 1 << 24,
+    private static final JournalSettings ONE_SEGMENT = new JournalSettings(10_000, 1 << 24, 16 * 1024, 64 * 1024,
             JournalSettings.OverflowPolicy.REFUSE, true, 1, Duration.ofMillis(100));
 
     @TempDir
