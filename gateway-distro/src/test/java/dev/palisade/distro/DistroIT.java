@@ -100,7 +100,7 @@ public class DistroIT {
     public void adminChannelRunsOnlyPalisadeCommandsWithLiteralArguments() throws Exception {
         AdminChannelClient.Answer unknown = AdminChannelClient.send(socket(), List.of("nosuch"));
         assertEquals(2, unknown.exitCode());
-        assertTrue(unknown.err(), unknown.err().contains("unknown command 'nosuch'; the gateway offers: identity, spool, status, trust, verify"));
+        assertTrue(unknown.err(), unknown.err().contains("unknown command 'nosuch'; the gateway offers: identity, spool, status, trust, upstream, verify"));
 
         // Gogo's own commands exist in the framework but are not Palisade commands.
         AdminChannelClient.Answer gogo = AdminChannelClient.send(socket(), List.of("lb"));

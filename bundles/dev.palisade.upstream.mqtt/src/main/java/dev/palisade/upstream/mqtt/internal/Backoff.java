@@ -32,11 +32,15 @@ final class Backoff {
 
     /** @return how long to wait before the next attempt; counts one more failure */
     long nextDelayMillis() {
-        long bound = maxMillis;
-        if (failures < 62 && (minMillis << failures) >>> failures == minMillis) {
-            bound = Math.min(maxMillis, minMillis << failures);
+        // Doubling stops at the cap, so it cannot overflow however many failures there were.
+        long bound = minMillis;
+        for (int i = 0; i < failures && bound < maxMillis; i++) {
+            bound *= 2;
         }
-        failures++;
+        bound = Math.min(bound, maxMillis);
+        if (failures < Integer.MAX_VALUE) {
+            failures++;
+        }
         long half = bound / 2;
         return bound - half + random.applyAsLong(half + 1);
     }

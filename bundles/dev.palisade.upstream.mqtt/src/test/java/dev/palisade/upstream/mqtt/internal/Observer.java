@@ -33,6 +33,9 @@ final class Observer implements MqttCallback, AutoCloseable {
 
     final Map<Long, Integer> received = new ConcurrentHashMap<>();
     final AtomicLong total = new AtomicLong();
+    /** Publish-to-arrival times, for payloads that carry System.nanoTime() in bytes 8-15 (benchmark only). */
+    final java.util.concurrent.ConcurrentLinkedQueue<Long> latencyNanos = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    volatile boolean recordLatency;
     final List<String> statuses = new CopyOnWriteArrayList<>();
     final List<MqttMessage> replies = new CopyOnWriteArrayList<>();
     final MqttAsyncClient client;
@@ -90,6 +93,12 @@ final class Observer implements MqttCallback, AutoCloseable {
         return buffer.array();
     }
 
+    void reset() {
+        received.clear();
+        total.set(0);
+        latencyNanos.clear();
+    }
+
     long distinct() {
         return received.size();
     }
@@ -114,7 +123,11 @@ final class Observer implements MqttCallback, AutoCloseable {
         if (topic.endsWith("/status")) {
             statuses.add(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
         } else if (topic.endsWith("/telemetry")) {
-            long sequence = ByteBuffer.wrap(message.getPayload()).getLong();
+            ByteBuffer buffer = ByteBuffer.wrap(message.getPayload());
+            long sequence = buffer.getLong();
+            if (recordLatency && buffer.remaining() >= 8) {
+                latencyNanos.add(System.nanoTime() - buffer.getLong());
+            }
             received.merge(sequence, 1, Integer::sum);
             total.incrementAndGet();
         } else if (topic.endsWith("/enroll/req") && message.getProperties().getResponseTopic() != null) {
