@@ -150,6 +150,24 @@ public class UpstreamIT {
         assertTrue(status, status.contains("upstream") && status.contains("connected to ssl://127.0.0.1:" + port));
         String shown = GatewayChecks.execute(commands, "palisade:upstream");
         assertTrue(shown, shown.startsWith("state:          UP"));
+
+        // The preferred way: the hub's anchors from a trust domain of the trust service.
+        Files.writeString(etc.resolve("dev.palisade.trust.domain-hub.cfg"), "name = hub\nanchors = "
+                + work.resolve("ca.pem") + "\n");
+        Files.writeString(etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
+                + "\nhub.trust.domain = hub\ninflight.window = 64\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
+        await("the link reconfigured for the trust domain and UP again", 60, () -> {
+            try {
+                String now = GatewayChecks.execute(commands, "palisade:upstream");
+                return now.startsWith("state:          UP") && now.contains("verified by trust domain 'hub'");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        for (int i = first + second; i < first + second + 100; i++) {
+            upstream.publish("meter-0", Upstream.TELEMETRY, ("m-" + i).getBytes(StandardCharsets.UTF_8), PublishOptions.priority(5));
+        }
+        await("the messages sent through the domain-verified link", 60, () -> distinct(received) >= first + second + 100);
     }
 
     // --- helpers ---
@@ -175,7 +193,16 @@ public class UpstreamIT {
             throw new AssertionError("SOFTHSM2_CONF is not set in the test JVM (Failsafe sets it): SoftHSM needs it before"
                     + " the library loads");
         }
-        Path tokens = Files.createDirectories(Path.of(conf).getParent().resolve("tokens"));
+        // A fresh token directory: a token left by an earlier run would be slot 0, with another PIN.
+        Path tokens = Path.of(conf).getParent().resolve("tokens");
+        if (Files.exists(tokens)) {
+            try (java.util.stream.Stream<Path> old = Files.walk(tokens)) {
+                for (Path path : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+        Files.createDirectories(tokens);
         Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
         String pin = String.valueOf(100_000_000 + new SecureRandom().nextInt(800_000_000));
         Process init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "upstream-it", "--so-pin",

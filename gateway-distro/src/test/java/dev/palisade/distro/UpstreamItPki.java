@@ -81,8 +81,11 @@ final class UpstreamItPki {
             String ipSan) throws Exception {
         Instant now = Instant.now();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=upstream-it-ca"),
-                BigInteger.valueOf(now.toEpochMilli() ^ subject.hashCode()), Date.from(now.minus(Duration.ofHours(1))),
+                new BigInteger(63, new java.security.SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
                 Date.from(now.plus(Duration.ofDays(1))), subject, key);
+        org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils ids = new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils();
+        builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(key));
+        builder.addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(caKeys.getPublic()));
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(purpose == null));
         builder.addExtension(Extension.keyUsage, true, new KeyUsage(purpose == null
                 ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));

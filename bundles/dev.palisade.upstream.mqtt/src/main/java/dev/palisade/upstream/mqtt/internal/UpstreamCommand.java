@@ -35,7 +35,10 @@ public final class UpstreamCommand {
         LinkStats stats = link.stats();
         StringBuilder out = new StringBuilder();
         out.append("state:          ").append(link.state()).append(" - ").append(link.detail()).append('\n');
-        out.append("hub:            ").append(link.settings() == null ? "(not configured)" : link.settings().uri()).append('\n');
+        LinkSettings settings = link.settings();
+        out.append("hub:            ").append(settings == null ? "(not configured)" : settings.uri() + ", verified by "
+                + (settings.trustDomain().isEmpty() ? "the anchors in " + settings.anchorsFile()
+                        : "trust domain '" + settings.trustDomain() + "'")).append('\n');
         Instant since = stats.connectedSince;
         out.append("connected for:  ").append(since == null ? "-" : Duration.between(since, now).toSeconds() + " s").append('\n');
         out.append("in-flight:      ").append(link.inFlight()).append(" of window ").append(stats.window)
