@@ -16,6 +16,7 @@ import java.util.Locale;
 final class Segment {
 
     static final String SUFFIX = ".seg";
+    static final int ZERO_CHUNK = 64 * 1024;
 
     final long id;
     final Path file;
@@ -60,7 +61,8 @@ final class Segment {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(preallocate, 1 << 20));
+            // Small chunks: the JDK keeps a direct buffer as large as the largest write per thread.
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(preallocate, ZERO_CHUNK));
             for (long at = 0; at < preallocate;) {
                 zeros.clear().limit((int) Math.min(zeros.capacity(), preallocate - at));
                 at += channel.write(zeros, at);
