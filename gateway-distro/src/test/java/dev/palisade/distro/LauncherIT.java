@@ -129,7 +129,8 @@ public class LauncherIT {
         Path logs = data.getParent().resolve("elsewhere-logs");
         Result start = launcher(Map.of("PALISADE_LOG", logs.toString()), "start");
         assertEquals(start.toString(), 0, start.exitCode());
-        assertTrue("the log goes to PALISADE_LOG", Files.readString(logs.resolve("palisade.log")).contains("Admin channel listening"));
+        // The socket opens before its "listening" line is logged (on Felix's event thread): wait for the line.
+        assertTrue("the log goes to PALISADE_LOG", logEventually(logs.resolve("palisade.log"), "Admin channel listening"));
         Result status = launcher(Map.of("PALISADE_LOG", logs.toString()), "status");
         assertTrue(status.toString(), status.out().contains("log         " + logs));
         assertEquals(0, launcher(Map.of("PALISADE_LOG", logs.toString()), "stop").exitCode());
@@ -142,6 +143,17 @@ public class LauncherIT {
         for (String command : List.of("run", "start", "stop", "restart", "status")) {
             assertTrue(help.toString(), help.out().contains("\n  " + command));
         }
+    }
+
+    private static boolean logEventually(Path log, String line) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        do {
+            if (Files.exists(log) && Files.readString(log).contains(line)) {
+                return true;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return false;
     }
 
     private Map<String, String> environment() {

@@ -31,11 +31,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * operation with a software key, as the proof-of-possession signer makes them: a fresh 32-byte
  * message each time, a {@link Signature} per thread, initSign + update + sign per operation.
  *
- * <p>{@code pkcs11}: SunPKCS11 over the module named by {@code -Dbench.pkcs11.library}, slot
- * index 0, user PIN in {@code -Dbench.pkcs11.pin}; the key is generated on the token with the
- * same sensitive, non-extractable template as the identity bundle. {@code bc} and {@code sunec}:
- * a software key with Bouncy Castle and with the JDK's own provider (the baselines).
- * Run by {@code bench/jmh/signing.sh}, which makes a fresh SoftHSM2 token.
+ * <p>{@code softhsm}: SunPKCS11 over the module named by {@code -Dbench.softhsm.library}, slot
+ * index 0, user PIN in {@code -Dbench.softhsm.pin}. {@code tpm}: the same over tpm2-pkcs11
+ * ({@code -Dbench.tpm.library}, {@code -Dbench.tpm.pin}) talking to swtpm through tpm2-abrmd,
+ * whose environment the script sets. On both the key is generated on the token with the same
+ * sensitive, non-extractable template as the identity bundle. {@code bc} and {@code sunec}: a
+ * software key with Bouncy Castle and with the JDK's own provider (the baselines).
+ * Run by {@code bench/jmh/signing.sh}, which makes fresh tokens.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -50,9 +52,9 @@ public class SigningBenchmark {
             "attributes(generate, CKO_PRIVATE_KEY, *) = {",
             "  CKA_TOKEN = true", "  CKA_PRIVATE = true", "  CKA_SENSITIVE = true", "  CKA_EXTRACTABLE = false",
             "  CKA_SIGN = true", "  CKA_DECRYPT = false", "  CKA_UNWRAP = false", "}",
-            "attributes(generate, CKO_PUBLIC_KEY, *) = {", "  CKA_TOKEN = false", "}");
+            "attributes(generate, CKO_PUBLIC_KEY, *) = {", "  CKA_TOKEN = %s", "}");
 
-    @Param({"pkcs11", "bc", "sunec"})
+    @Param({"softhsm", "tpm", "bc", "sunec"})
     public String signer;
 
     private Provider provider;
@@ -62,10 +64,12 @@ public class SigningBenchmark {
     public void setUp() throws Exception {
         KeyPair pair;
         switch (signer) {
-            case "pkcs11":
-                provider = pkcs11();
+            case "softhsm":
+            case "tpm":
+                // tpm2-pkcs11 generates pairs only with both halves on the token (public.key.on.token).
+                provider = pkcs11(signer, signer.equals("tpm"));
                 KeyStore store = KeyStore.getInstance("PKCS11", provider);
-                store.load(null, System.getProperty("bench.pkcs11.pin").toCharArray());
+                store.load(null, System.getProperty("bench." + signer + ".pin").toCharArray());
                 pair = generate(provider);
                 if (pair.getPrivate().getEncoded() != null) {
                     throw new IllegalStateException("the token key is extractable: the benchmark would not measure the token");
@@ -85,13 +89,15 @@ public class SigningBenchmark {
         key = pair.getPrivate();
     }
 
-    private static Provider pkcs11() throws Exception {
-        String library = System.getProperty("bench.pkcs11.library");
-        if (library == null || System.getProperty("bench.pkcs11.pin") == null) {
-            throw new IllegalStateException("set -Dbench.pkcs11.library and -Dbench.pkcs11.pin (bench/jmh/signing.sh does)");
+    private static Provider pkcs11(String token, boolean publicKeyOnToken) throws Exception {
+        String library = System.getProperty("bench." + token + ".library");
+        if (library == null || System.getProperty("bench." + token + ".pin") == null) {
+            throw new IllegalStateException("set -Dbench." + token + ".library and -Dbench." + token
+                    + ".pin (bench/jmh/signing.sh does)");
         }
         Path config = Files.createTempFile("bench-pkcs11", ".cfg");
-        Files.writeString(config, "name = Bench\nlibrary = " + library + "\nslotListIndex = 0\n" + KEY_ATTRIBUTES + "\n");
+        Files.writeString(config, "name = Bench\nlibrary = " + library + "\nslotListIndex = 0\n"
+                + String.format(KEY_ATTRIBUTES, publicKeyOnToken) + "\n");
         Provider provider = Security.getProvider("SunPKCS11").configure(config.toString());
         Security.addProvider(provider);
         return provider;

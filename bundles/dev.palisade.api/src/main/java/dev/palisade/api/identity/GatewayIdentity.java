@@ -1,7 +1,10 @@
 package dev.palisade.api.identity;
 
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -21,6 +24,12 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface GatewayIdentity {
+
+    /** Name of Bouncy Castle's JSSE provider (bctls) for {@link #sslContext}: the upstream link's default. */
+    String BCJSSE = "BCJSSE";
+
+    /** Name of the JDK's own JSSE provider for {@link #sslContext}. */
+    String SUNJSSE = "SunJSSE";
 
     /**
      * The name the hub knows this gateway by ({@code G} in the topic layout
@@ -54,4 +63,31 @@ public interface GatewayIdentity {
      * @return the key manager; never {@code null}
      */
     X509ExtendedKeyManager keyManager();
+
+    /**
+     * A new TLS context that authenticates as this gateway with {@link #keyManager()} and trusts
+     * exactly the peers {@code trustManagers} accept, for mutual TLS to the hub.
+     *
+     * <p>The context is for protocol {@code "TLS"}: TLS 1.3 and TLS 1.2 are enabled, and the
+     * client key is used for TLS 1.3's and TLS 1.2's CertificateVerify with the key on the token
+     * (EC P-256/P-384 with ECDSA; RSA with RSA-PSS in TLS 1.3 and PKCS#1 v1.5 or PSS in 1.2). For
+     * {@link #BCJSSE} the provider's crypto is not pinned to one JCA provider, which is the only
+     * configuration in which BCJSSE can use a token key.
+     *
+     * <p>Hostname verification is the caller's part of the contract: a context cannot enforce
+     * it, so every socket or engine made from it must get
+     * {@code SSLParameters.setEndpointIdentificationAlgorithm("HTTPS")} before the handshake.
+     *
+     * @param trustManagers whom the link trusts, typically the trust service's trust manager for
+     *        the hub's domain; never {@code null} or empty (there is no fallback to the JDK's
+     *        default trust store, which is not a trust decision); copied
+     * @param jsseProvider {@link #BCJSSE} or {@link #SUNJSSE}
+     * @return a new, initialised context; each call returns a new one
+     * @throws IllegalArgumentException if {@code trustManagers} is {@code null} or empty, or
+     *         {@code jsseProvider} is not one of the names above
+     * @throws GeneralSecurityException if the named provider is not available in this runtime
+     *         (the message says which bundle or module is missing)
+     * @since 1.1
+     */
+    SSLContext sslContext(TrustManager[] trustManagers, String jsseProvider) throws GeneralSecurityException;
 }

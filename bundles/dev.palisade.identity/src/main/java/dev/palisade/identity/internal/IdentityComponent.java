@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What both keystore components share: the {@link IdentityManager}, its signer, key manager and
@@ -33,9 +35,14 @@ import org.osgi.framework.BundleContext;
  * to {@code retryMax}, so that the gateway recovers without a restart when the token appears.
  * It never retries after any other failure: a refused PIN in particular is presented again only
  * when an operator command runs after its source changed ({@link PinGuard}), never on a
- * schedule. The thread is stopped when the component is deactivated.
+ * schedule. While the identity is usable, the same thread signs a probe every
+ * {@code tokenCheck}, so that a token removed while running is noticed even if only TLS
+ * handshakes (which fail inside the JSSE, out of this bundle's sight) used it. The thread is
+ * stopped when the component is deactivated.
  */
 abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IdentityComponent.class);
 
     private final IdentityManager manager;
     private final IdentityHealth health;
@@ -47,14 +54,17 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
     private final Duration retryMax;
     /** Touched only on the opener thread. */
     private Duration nextRetry;
+    /** Since the token was lost while in use, until it opens again; touched only on the opener thread. */
+    private boolean recovering;
     private final AtomicBoolean retryScheduled = new AtomicBoolean();
 
     /**
      * @param retryInitial first delay before opening an absent token again; {@code null} never retries
      * @param retryMax longest delay between attempts
+     * @param tokenCheck how often a usable token is probed with a signature; {@code null} never
      */
     IdentityComponent(KeyStoreBackend backend, String alias, Path stateDirectory, int warningDays, int criticalDays,
-            IdentityPublisher.Factory publishers, Duration retryInitial, Duration retryMax) {
+            IdentityPublisher.Factory publishers, Duration retryInitial, Duration retryMax, Duration tokenCheck) {
         if (retryInitial != null && (retryInitial.isNegative() || retryInitial.isZero() || retryMax.compareTo(retryInitial) < 0)) {
             throw new IllegalArgumentException("token retry intervals must satisfy 0 < initial (" + retryInitial
                     + ") <= max (" + retryMax + ")");
@@ -73,6 +83,37 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
             return thread;
         });
         this.opened = opener.submit(this::openAndRetry);
+        if (tokenCheck != null) {
+            opener.scheduleWithFixedDelay(this::checkToken, tokenCheck.toMillis(), tokenCheck.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * While the identity is usable, makes sure the token still signs; a loss goes through
+     * {@link #tokenLost}. If an operator command found the token gone meanwhile (it records the
+     * failure but schedules nothing), starts looking for it again.
+     */
+    private void checkToken() {
+        IdentityException failure = manager.failure();
+        if (failure != null) {
+            if (failure.reason() == Reason.TOKEN_ABSENT && retryInitial != null) {
+                scheduleRetry(); // no-op while an attempt is already scheduled
+            }
+            return;
+        }
+        CurrentKey key = manager.snapshot();
+        if (key == null || !key.installed()) {
+            return; // nothing to check
+        }
+        try {
+            signer.probe();
+        } catch (IdentityException e) {
+            if (e.reason() != Reason.TOKEN_ABSENT) {
+                LOG.warn("The token failed the periodic signature check: {}", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("The periodic token check failed: {}", e.toString()); // keep the schedule alive
+        }
     }
 
     /** Opens the keystore; while the token is absent, schedules the next attempt with backoff. */
@@ -80,7 +121,14 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
         retryScheduled.set(false);
         manager.open();
         IdentityException failure = manager.failure();
-        if (failure == null || failure.reason() != Reason.TOKEN_ABSENT || retryInitial == null) {
+        if (failure == null) {
+            recovering = false;
+        }
+        // After a loss, a token that answers with an error while it comes back (SoftHSM2 gives
+        // CKR_GENERAL_ERROR for a token whose storage vanished) is still being waited for.
+        boolean absent = failure != null && (failure.reason() == Reason.TOKEN_ABSENT
+                || (recovering && failure.reason() == Reason.TOKEN_ERROR));
+        if (!absent || retryInitial == null) {
             nextRetry = retryInitial;
             return;
         }
@@ -108,6 +156,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
         try {
             opener.execute(() -> {
                 if (manager.tokenLost(failure)) {
+                    recovering = true;
                     nextRetry = retryInitial;
                     scheduleRetry();
                 }

@@ -108,7 +108,7 @@ final class IdentityManager implements IdentityAdmin {
                         key.type(), key.alias(), backend.describe(), key.info().notAfter());
             }
         } catch (IdentityException e) {
-            if (e.reason() == Reason.TOKEN_ABSENT) {
+            if (e.reason() == Reason.TOKEN_ABSENT || e.reason() == Reason.TOKEN_ERROR) {
                 // Start afresh at the next attempt: a new provider sees a token that appeared meanwhile.
                 backend.close();
             }
@@ -173,7 +173,7 @@ final class IdentityManager implements IdentityAdmin {
             throw new IllegalArgumentException("alias must not be blank");
         }
         return guarded(() -> {
-            reload();
+            reload(false);
             CurrentKey existing = current;
             if (existing != null) {
                 throw new IdentityException(Reason.KEY_EXISTS, "the gateway already has key '" + existing.alias() + "' in "
@@ -331,9 +331,26 @@ final class IdentityManager implements IdentityAdmin {
 
     /** Reads the current and pending keys from the keystore and (un)publishes the services to match. */
     private void reload() throws IdentityException {
+        reload(true);
+    }
+
+    /**
+     * @param requireRecorded whether a key that {@code init} recorded must be on the token. It
+     *        must, except for {@code init} itself: a recorded key that is missing means the token
+     *        was removed or replaced (SoftHSM2 shows a token whose object files vanished as an
+     *        empty token), which is {@code TOKEN_ABSENT} and retried, never "run init", which
+     *        would invite an operator to replace the gateway's identity by mistake.
+     */
+    private void reload(boolean requireRecorded) throws IdentityException {
         try {
-            String alias = alias();
+            Optional<String> recorded = markers.read(AliasMarkers.CURRENT);
+            String alias = recorded.orElse(configuredAlias);
             CurrentKey key = CurrentKey.read(backend, alias);
+            if (key == null && recorded.isPresent() && requireRecorded) {
+                throw new IdentityException(Reason.TOKEN_ABSENT, "the gateway key '" + alias + "' is not in "
+                        + backend.describe() + " any more: the token was removed or replaced. The identity comes back"
+                        + " when the token does; if it was replaced on purpose, run palisade:identity init");
+            }
             String pendingAlias = markers.read(AliasMarkers.PENDING).filter(p -> !p.equals(alias)).orElse(null);
             pending = pendingAlias != null ? CurrentKey.read(backend, pendingAlias) : null;
             current = key;

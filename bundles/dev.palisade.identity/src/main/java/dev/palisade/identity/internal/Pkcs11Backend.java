@@ -45,7 +45,13 @@ final class Pkcs11Backend implements KeyStoreBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11Backend.class);
 
-    /** Every key this backend generates: on the token, private, sensitive, only for signing. */
+    /**
+     * Every key this backend generates: on the token, private, sensitive, only for signing. The
+     * public half stays a session object by default (the certificate carries the public key, and
+     * a token object would be left behind when the key is destroyed); tpm2-pkcs11 refuses to
+     * generate a pair whose halves differ in CKA_TOKEN ("Expected attr 0x1 to be 0, got 1",
+     * CKR_ATTRIBUTE_VALUE_INVALID), so {@code public.key.on.token} stores it on the token too.
+     */
     static final String KEY_ATTRIBUTES = String.join("\n",
             "attributes(generate, CKO_PRIVATE_KEY, *) = {",
             "  CKA_TOKEN = true",
@@ -57,11 +63,18 @@ final class Pkcs11Backend implements KeyStoreBackend {
             "  CKA_UNWRAP = false",
             "}",
             "attributes(generate, CKO_PUBLIC_KEY, *) = {",
-            "  CKA_TOKEN = false",
+            "  CKA_TOKEN = %s",
             "}");
 
+    /** How many slots a label lookup looks through at most: no module has more tokens than this. */
+    private static final int MAX_SLOTS = 64;
+
     private final Path library;
-    private final int slotIndex;
+    private final boolean publicKeyOnToken;
+    private final int configuredIndex;
+    private final String label;
+    /** The slot index in use: the configured one, or where the label was last found. */
+    private volatile int slotIndex;
     private final PinSource pin;
     private final Path workDirectory;
     private final PinGuard guard = new PinGuard();
@@ -71,10 +84,12 @@ final class Pkcs11Backend implements KeyStoreBackend {
     /**
      * @param library the PKCS#11 module, an absolute path
      * @param slotIndex the index in the module's list of slots with a token
+     * @param label the token's label, looked up among the slots at every opening; blank to use {@code slotIndex}
+     * @param publicKeyOnToken whether generated public keys are token objects (tpm2-pkcs11 needs it)
      * @param pin where the user PIN comes from
      * @param workDirectory where the SunPKCS11 configuration file is written (created)
      */
-    Pkcs11Backend(Path library, int slotIndex, PinSource pin, Path workDirectory) {
+    Pkcs11Backend(Path library, int slotIndex, String label, boolean publicKeyOnToken, PinSource pin, Path workDirectory) {
         if (!library.isAbsolute()) {
             throw new IllegalArgumentException("library must be an absolute path to a PKCS#11 module, got '" + library + "'");
         }
@@ -86,8 +101,14 @@ final class Pkcs11Backend implements KeyStoreBackend {
             // SunPKCS11 expands ${…} and ends values at quotes: such a path would name another file.
             throw new IllegalArgumentException("library path '" + text + "' contains a quote, '$' or control character");
         }
+        if (label != null && label.strip().length() > 32) {
+            throw new IllegalArgumentException("slot.label '" + label + "' is longer than a PKCS#11 token label (32 characters)");
+        }
         this.library = library;
+        this.publicKeyOnToken = publicKeyOnToken;
+        this.configuredIndex = slotIndex;
         this.slotIndex = slotIndex;
+        this.label = label == null || label.isBlank() ? null : label.strip();
         this.pin = pin;
         this.workDirectory = workDirectory;
     }
@@ -136,35 +157,70 @@ final class Pkcs11Backend implements KeyStoreBackend {
             throw new IdentityException(Reason.TOKEN_ERROR, "this Java runtime has no SunPKCS11 provider"
                     + " (module jdk.crypto.cryptoki); use a full JDK or JRE 17+");
         }
+        Provider configured = label == null ? configure(base, configuredIndex) : findLabel(base);
+        Security.addProvider(configured);
+        LOG.debug("Configured {} for {}", configured.getName(), describe());
+        return configured;
+    }
+
+    /** A SunPKCS11 provider for the token at {@code index}, not yet registered. */
+    private Provider configure(Provider base, int index) throws IdentityException {
         String name = freeName();
         Path file = workDirectory.resolve("sunpkcs11.cfg");
         try {
             Files.createDirectories(workDirectory);
-            Files.writeString(file, configuration(name), StandardCharsets.UTF_8);
+            Files.writeString(file, configuration(name, index), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IdentityException(Reason.TOKEN_ERROR, "cannot write the SunPKCS11 configuration " + file + ": " + e, e);
         }
-        Provider configured;
         try {
-            configured = base.configure(file.toString());
+            return base.configure(file.toString());
         } catch (ProviderException | IllegalArgumentException | UnsupportedOperationException e) {
             String root = TokenErrors.rootMessage(e);
             Reason reason = root.contains("slotListIndex") || root.contains("CKR_TOKEN_NOT_PRESENT")
                     ? Reason.TOKEN_ABSENT : Reason.TOKEN_ERROR;
-            throw new IdentityException(reason, "cannot open " + describe() + ": " + root, e);
+            throw new IdentityException(reason, "cannot open the PKCS#11 token at slot index " + index + " of " + library
+                    + ": " + root, e);
         }
-        Security.addProvider(configured);
-        LOG.debug("Configured {} from {}", configured.getName(), file);
-        return configured;
+    }
+
+    /**
+     * Configures a provider for each slot with a token in turn until one's token has the
+     * configured label (see {@link TokenLabels} for why this is the way). Providers for other
+     * tokens are dropped unused: they were never registered and never logged in.
+     */
+    private Provider findLabel(Provider base) throws IdentityException {
+        List<String> seen = new java.util.ArrayList<>();
+        for (int index = 0; index < MAX_SLOTS; index++) {
+            Provider candidate;
+            try {
+                candidate = configure(base, index);
+            } catch (IdentityException e) {
+                if (TokenErrors.rootMessage(e).contains("slotListIndex")) {
+                    break; // past the last slot with a token
+                }
+                // A slot SunPKCS11 cannot use, e.g. SoftHSM2's free slot (CKR_TOKEN_NOT_RECOGNIZED): not ours.
+                seen.add("none usable at slot index " + index + " (" + TokenErrors.rootMessage(e) + ")");
+                continue;
+            }
+            String found = TokenLabels.label(candidate);
+            if (label.equals(found)) {
+                slotIndex = index;
+                return candidate;
+            }
+            seen.add("'" + found + "'");
+        }
+        throw new IdentityException(Reason.TOKEN_ABSENT, "no token labelled '" + label + "' in " + library
+                + (seen.isEmpty() ? ": the module lists no token" : "; its tokens are labelled " + String.join(", ", seen)));
     }
 
     /** The SunPKCS11 configuration: which module and slot, and the attributes of generated keys. */
-    String configuration(String name) {
+    String configuration(String name, int index) {
         return "# Written by dev.palisade.identity at each activation; edits are overwritten.\n"
                 + "name = " + name + "\n"
                 + "library = \"" + library + "\"\n"
-                + "slotListIndex = " + slotIndex + "\n"
-                + KEY_ATTRIBUTES + "\n";
+                + "slotListIndex = " + index + "\n"
+                + String.format(KEY_ATTRIBUTES, publicKeyOnToken) + "\n";
     }
 
     /** A provider name that no registered provider has, so that addProvider never ignores ours. */
@@ -219,7 +275,12 @@ final class Pkcs11Backend implements KeyStoreBackend {
             throw new IdentityException(Reason.KEY_TYPE_UNSUPPORTED, "the token in " + describe() + " cannot generate "
                     + type + " keys: " + TokenErrors.rootMessage(e), e);
         } catch (ProviderException e) {
-            throw TokenErrors.map("generating a " + type + " key on " + describe(), e);
+            IdentityException mapped = TokenErrors.map("generating a " + type + " key on " + describe(), e);
+            if ("CKR_ATTRIBUTE_VALUE_INVALID".equals(TokenErrors.returnCode(e)) && !publicKeyOnToken) {
+                throw new IdentityException(mapped.reason(), mapped.getMessage() + ". Some tokens (tpm2-pkcs11) need"
+                        + " public.key.on.token = true in the configuration", e);
+            }
+            throw mapped;
         }
     }
 
@@ -258,8 +319,8 @@ final class Pkcs11Backend implements KeyStoreBackend {
 
     @Override
     public KeyLocation location(String alias) {
-        return new KeyLocation(KeyLocation.Backend.PKCS11, library.toString(), "slot index " + slotIndex,
-                (long) slotIndex, alias);
+        return new KeyLocation(KeyLocation.Backend.PKCS11, library.toString(), (label != null ? "token '" + label + "', " : "")
+                + "slot index " + slotIndex, (long) slotIndex, alias);
     }
 
     /**
@@ -279,7 +340,8 @@ final class Pkcs11Backend implements KeyStoreBackend {
 
     @Override
     public String describe() {
-        return "the PKCS#11 token at slot index " + slotIndex + " of " + library;
+        return label != null ? "the PKCS#11 token labelled '" + label + "' of " + library
+                : "the PKCS#11 token at slot index " + slotIndex + " of " + library;
     }
 
     @Override

@@ -36,8 +36,19 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
 
         @AttributeDefinition(name = "Slot index",
                 description = "Index of the token in the module's list of slots that hold a token (0 = the first)."
-                        + " SunPKCS11 cannot select a token by its label.")
+                        + " Used when slot.label is empty.")
         int slot_index() default 0;
+
+        @AttributeDefinition(name = "Token label",
+                description = "Label of the token to use (as given to softhsm2-util --init-token or tpm2_ptool addtoken),"
+                        + " looked up among the module's slots at every opening; overrides slot.index. Needs the JVM"
+                        + " options of conf/jvm.options that let SunPKCS11's token labels be read.")
+        String slot_label() default "";
+
+        @AttributeDefinition(name = "Public key on the token",
+                description = "Store the public half of generated keys on the token too. Off by default (the"
+                        + " certificate carries it); tpm2-pkcs11 needs it on.")
+        boolean public_key_on_token() default false;
 
         @AttributeDefinition(name = "PIN file",
                 description = "File holding the token's user PIN, readable only by the gateway's user (mode 0600)."
@@ -68,6 +79,11 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
         @AttributeDefinition(name = "Token retry, longest delay (seconds)",
                 description = "The longest wait between two attempts to open an absent token.")
         int token_retry_max_seconds() default 60;
+
+        @AttributeDefinition(name = "Token check interval (seconds)",
+                description = "While the identity is usable, a signature is made on the token this often to notice a"
+                        + " removed token even when only TLS uses the key; 0 turns the check off.")
+        int token_check_seconds() default 30;
     }
 
     /**
@@ -90,10 +106,11 @@ public final class Pkcs11IdentityComponent extends IdentityComponent {
      */
     Pkcs11IdentityComponent(Config config, Path etc, Path state, Function<String, String> environment,
             IdentityPublisher.Factory publishers) {
-        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(),
+        super(new Pkcs11Backend(Path.of(required(config.library())), config.slot_index(), config.slot_label(), config.public_key_on_token(),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment), state),
                 config.alias(), state, config.expiry_warning_days(), config.expiry_critical_days(), publishers,
-                Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()));
+                Duration.ofSeconds(config.token_retry_initial_seconds()), Duration.ofSeconds(config.token_retry_max_seconds()),
+                config.token_check_seconds() > 0 ? Duration.ofSeconds(config.token_check_seconds()) : null);
     }
 
     private static String required(String library) {

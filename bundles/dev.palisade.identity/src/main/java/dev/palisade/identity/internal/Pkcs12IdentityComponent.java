@@ -81,7 +81,7 @@ public final class Pkcs12IdentityComponent extends IdentityComponent {
         super(warned(new Pkcs12Backend(data.resolve(config.file()),
                 PinSource.of(config.pin_file(), config.pin_env(), etc, environment))),
                 config.alias(), data.resolve("identity/pkcs12"), config.expiry_warning_days(),
-                config.expiry_critical_days(), publishers, null, null); // a file does not come and go like a token
+                config.expiry_critical_days(), publishers, null, null, null); // a file does not come and go like a token
     }
 
     private static Pkcs12Backend warned(Pkcs12Backend backend) {

@@ -3,6 +3,7 @@ package dev.palisade.identity.internal;
 import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.IdentityException.Reason;
 import java.security.UnrecoverableKeyException;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.security.auth.login.FailedLoginException;
@@ -16,6 +17,17 @@ import javax.security.auth.login.FailedLoginException;
 final class TokenErrors {
 
     private static final Pattern CKR = Pattern.compile("CKR_[A-Z_]+");
+
+    /**
+     * Return codes that mean the token, or the objects this session knew on it, went away: a
+     * removed token or device, and handles that died with it. SoftHSM2 answers
+     * {@code CKR_OBJECT_HANDLE_INVALID} when the key's file disappears under a running process
+     * (measured by TokenRemovedTest), and keeps answering it for the old handle after the file is
+     * back, so the only way forward is to open the token afresh, which {@code TOKEN_ABSENT} does.
+     */
+    static final Set<String> GONE = Set.of("CKR_TOKEN_NOT_PRESENT", "CKR_DEVICE_REMOVED", "CKR_SLOT_ID_INVALID",
+            "CKR_TOKEN_NOT_RECOGNIZED", "CKR_DEVICE_ERROR", "CKR_OBJECT_HANDLE_INVALID", "CKR_KEY_HANDLE_INVALID",
+            "CKR_SESSION_HANDLE_INVALID", "CKR_SESSION_CLOSED");
 
     private TokenErrors() {
     }
@@ -61,9 +73,9 @@ final class TokenErrors {
             return new IdentityException(Reason.PIN_LOCKED, what + " failed: the token's user PIN is locked"
                     + " (CKR_PIN_LOCKED); its security officer must unlock it", failure);
         }
-        if ("CKR_TOKEN_NOT_PRESENT".equals(code) || "CKR_DEVICE_REMOVED".equals(code)
-                || "CKR_SLOT_ID_INVALID".equals(code)) {
-            return new IdentityException(Reason.TOKEN_ABSENT, what + " failed: the token is not present (" + code + ")", failure);
+        if (code != null && GONE.contains(code)) {
+            return new IdentityException(Reason.TOKEN_ABSENT, what + " failed: the token or the key on it is gone ("
+                    + code + "); the token was removed, or its storage or daemon is unavailable", failure);
         }
         String detail = code != null ? code : rootMessage(failure);
         return new IdentityException(Reason.TOKEN_ERROR, what + " failed: " + detail, failure);

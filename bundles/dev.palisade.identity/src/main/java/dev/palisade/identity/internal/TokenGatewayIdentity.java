@@ -2,9 +2,12 @@ package dev.palisade.identity.internal;
 
 import dev.palisade.api.identity.GatewayIdentity;
 import dev.palisade.api.identity.IdentityInfo;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /** {@link GatewayIdentity} over the current key; answers from memory, never from the token. */
@@ -12,6 +15,7 @@ final class TokenGatewayIdentity implements GatewayIdentity {
 
     private final Supplier<CurrentKey> current;
     private final TokenKeyManager keyManager;
+    private final GatewayTls tls = new GatewayTls();
 
     TokenGatewayIdentity(Supplier<CurrentKey> current) {
         this.current = current;
@@ -45,5 +49,10 @@ final class TokenGatewayIdentity implements GatewayIdentity {
     @Override
     public X509ExtendedKeyManager keyManager() {
         return keyManager;
+    }
+
+    @Override
+    public SSLContext sslContext(TrustManager[] trustManagers, String jsseProvider) throws GeneralSecurityException {
+        return tls.sslContext(keyManager, trustManagers, jsseProvider);
     }
 }

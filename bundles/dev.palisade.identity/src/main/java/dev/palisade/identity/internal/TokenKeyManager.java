@@ -29,13 +29,32 @@ final class TokenKeyManager extends X509ExtendedKeyManager {
         this.current = current;
     }
 
-    /** JSSE asks for "EC", "RSA" (TLS 1.3, client) or "EC_EC", "RSA_…" style types (TLS 1.2 server). */
+    /**
+     * Whether the current key fits a key type the JSSE asks for. The providers name key types
+     * differently:
+     * <ul>
+     * <li>SunJSSE asks for the key algorithm ({@code "EC"}, {@code "RSA"}), and as a TLS 1.2
+     * server for {@code "EC_EC"}-style types;</li>
+     * <li>BCJSSE over TLS 1.3 asks for the key algorithm <i>and curve</i> of each signature
+     * scheme it may use ({@code "EC/secp256r1"}, {@code "EC/secp384r1"}, ...), one at a time.
+     * A key manager that only understands {@code "EC"} answers none of them and BCJSSE sends
+     * an empty Certificate message, which the server refuses with {@code bad_certificate(42)}
+     * ("Empty client certificate chain"): the failure this method was fixed for.</li>
+     * </ul>
+     * A curve-qualified type matches only a key on that curve, because TLS 1.3 binds the curve to
+     * the signature scheme (ecdsa_secp256r1_sha256 needs a P-256 key).
+     */
     private boolean matches(String keyType) {
         CurrentKey key = current.get();
         if (key == null || !key.installed() || keyType == null) {
             return false;
         }
         String algorithm = key.key().getAlgorithm();
+        int slash = keyType.indexOf('/');
+        if (slash >= 0) {
+            return keyType.substring(0, slash).equals(algorithm)
+                    && keyType.substring(slash + 1).equalsIgnoreCase(String.valueOf(key.type().curve()));
+        }
         return keyType.equals(algorithm) || keyType.startsWith(algorithm + "_");
     }
 

@@ -50,15 +50,33 @@ final class TokenSigner implements Signer {
     @Override
     public SignatureValue sign(byte[] data) throws IdentityException {
         Objects.requireNonNull(data, "data");
+        return sign(data, true);
+    }
+
+    /**
+     * Signs a fixed message with the current key, outside the metrics, to find out whether the
+     * token still answers: a TLS handshake that fails on a removed token never reaches this
+     * class, so the component probes on a schedule and a lost token is reported (and looked for
+     * again) even when nobody signs through this service.
+     *
+     * @throws IdentityException as {@link #sign(byte[])}; {@code TOKEN_ABSENT} has already been reported
+     */
+    void probe() throws IdentityException {
+        sign(PROBE, false);
+    }
+
+    private static final byte[] PROBE = "palisade token liveness probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private SignatureValue sign(byte[] data, boolean counted) throws IdentityException {
         keyUse.lock();
         try {
-            return sign(usable(), data);
+            return sign(usable(), data, counted);
         } finally {
             keyUse.unlock();
         }
     }
 
-    private SignatureValue sign(CurrentKey key, byte[] data) throws IdentityException {
+    private SignatureValue sign(CurrentKey key, byte[] data, boolean counted) throws IdentityException {
         String algorithm = key.type().signatureAlgorithm();
         long start = System.nanoTime();
         try {
@@ -67,17 +85,23 @@ final class TokenSigner implements Signer {
             signature.initSign(key.key());
             signature.update(data);
             byte[] value = signature.sign();
-            signatures.increment();
+            if (counted) {
+                signatures.increment();
+            }
             return new SignatureValue(algorithm, value, key.leaf());
         } catch (GeneralSecurityException | ProviderException e) {
-            failures.increment();
+            if (counted) {
+                failures.increment();
+            }
             IdentityException mapped = TokenErrors.map("signing with key '" + key.alias() + "'", e);
             if (mapped.reason() == Reason.TOKEN_ABSENT) {
                 tokenLost.accept(mapped);
             }
             throw mapped;
         } finally {
-            nanos.add(System.nanoTime() - start);
+            if (counted) {
+                nanos.add(System.nanoTime() - start);
+            }
         }
     }
 

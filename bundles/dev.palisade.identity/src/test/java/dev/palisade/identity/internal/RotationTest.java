@@ -81,7 +81,7 @@ class RotationTest {
 
     /** A second, independent view of the token, as another process would have. */
     private Pkcs11Backend probe() {
-        Pkcs11Backend backend = new Pkcs11Backend(token.library, 0,
+        Pkcs11Backend backend = new Pkcs11Backend(token.library, 0, null, false,
                 PinSource.of(pinFile.toString(), "", dir, n -> null), dir.resolve("probe-" + System.nanoTime()));
         started.add(backend::close);
         return backend;

@@ -2,11 +2,13 @@ package dev.palisade.identity.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.api.health.Health;
 import dev.palisade.api.health.HealthReport;
 import dev.palisade.api.identity.CsrRequest;
+import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.IdentityException.Reason;
 import dev.palisade.api.identity.KeyType;
 import java.nio.file.Files;
@@ -125,11 +127,28 @@ class TokenAbsentTest {
         started.add(component);
         component.opened().get(60, TimeUnit.SECONDS);
 
-        Thread.sleep(2_500); // two retry intervals
+        Thread.sleep(3_500); // three retry intervals
         HealthReport report = component.health();
         assertEquals(Health.DOWN, report.health());
         assertEquals(Reason.WRONG_PIN.toString(), report.details().get("reason"), report.toString());
+        assertTrue(report.summary().contains("It is not retried"), report.summary());
         assertEquals(1, reads.get(), "the refused PIN was presented once, at start, and not again");
+
+        // An operator command with the same PIN source does not present it again either.
+        IdentityException again = assertThrows(IdentityException.class, component::current);
+        assertEquals(Reason.WRONG_PIN, again.reason());
+        assertTrue(again.getMessage().contains("not tried again"), again.getMessage());
+        assertEquals(1, reads.get(), "still one presentation of the wrong PIN");
+
+        // The token was not locked: the right PIN still logs in.
+        Map<String, Object> right = new HashMap<>();
+        right.put("library", token.library.toString());
+        right.put("pin_file", SoftHsmToken.pinFile(dir, token.pin).toString());
+        Pkcs11IdentityComponent good = new Pkcs11IdentityComponent(Configs.of(Pkcs11IdentityComponent.Config.class, right),
+                dir, dir.resolve("state-good"), n -> null, new RecordingPublisher());
+        started.add(good);
+        good.opened().get(60, TimeUnit.SECONDS);
+        assertEquals(null, good.manager().failure(), "the right PIN is accepted after the wrong one");
     }
 
     @Test

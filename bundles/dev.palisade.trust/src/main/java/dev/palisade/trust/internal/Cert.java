@@ -66,9 +66,16 @@ final class Cert {
     final AuthorityKeyIdentifier authorityKeyId;
     final String fingerprint;
     final boolean selfIssued;
-    private volatile PublicKey publicKey;
+    /** What is derived lazily, shared by the copies {@link #at} makes. */
+    private static final class Memo {
+        volatile PublicKey publicKey;
+        volatile List<String> crlUrls;
+    }
+
+    private final Memo memo;
 
     private Cert(byte[] der, int requestIndex) throws MalformedException {
+        this.memo = new Memo();
         this.der = der;
         this.requestIndex = requestIndex;
         ASN1Primitive primitive = Der.parse(der);
@@ -79,7 +86,8 @@ final class Cert {
                         + " signed bytes would be ambiguous)");
             }
             tbs = certificate.getTBSCertificate();
-            tbsDer = tbs.getEncoded(ASN1Encoding.DER);
+            // The encoding is canonical DER (checked just above): the signed part is its first element, as is.
+            tbsDer = firstElement(der);
             if (!certificate.getSignatureAlgorithm().equals(tbs.getSignature())) {
                 throw new MalformedException("the outer signature algorithm differs from the one in the signed part");
             }
@@ -93,20 +101,21 @@ final class Cert {
             notBefore = tbs.getStartDate().getDate().toInstant();
             notAfter = tbs.getEndDate().getDate().toInstant();
             extensions = tbs.getExtensions();
-            basicConstraints = extension(Extension.basicConstraints) == null ? null
-                    : BasicConstraints.getInstance(extension(Extension.basicConstraints));
-            keyUsage = extension(Extension.keyUsage) == null ? null
-                    : KeyUsage.getInstance(extension(Extension.keyUsage));
+            // Each extension is decoded once (this runs for every certificate of every new chain).
+            ASN1Primitive bc = extension(Extension.basicConstraints);
+            basicConstraints = bc == null ? null : BasicConstraints.getInstance(bc);
+            ASN1Primitive ku = extension(Extension.keyUsage);
+            keyUsage = ku == null ? null : KeyUsage.getInstance(ku);
             ASN1Primitive eku = extension(Extension.extendedKeyUsage);
             extendedKeyUsage = eku == null ? null : purposes(ExtendedKeyUsage.getInstance(eku));
-            subjectAltNames = extension(Extension.subjectAlternativeName) == null ? null
-                    : GeneralNames.getInstance(extension(Extension.subjectAlternativeName));
-            nameConstraints = extension(Extension.nameConstraints) == null ? null
-                    : NameConstraints.getInstance(extension(Extension.nameConstraints));
-            subjectKeyId = extension(Extension.subjectKeyIdentifier) == null ? null
-                    : SubjectKeyIdentifier.getInstance(extension(Extension.subjectKeyIdentifier)).getKeyIdentifier();
-            authorityKeyId = extension(Extension.authorityKeyIdentifier) == null ? null
-                    : AuthorityKeyIdentifier.getInstance(extension(Extension.authorityKeyIdentifier));
+            ASN1Primitive san = extension(Extension.subjectAlternativeName);
+            subjectAltNames = san == null ? null : GeneralNames.getInstance(san);
+            ASN1Primitive nc = extension(Extension.nameConstraints);
+            nameConstraints = nc == null ? null : NameConstraints.getInstance(nc);
+            ASN1Primitive ski = extension(Extension.subjectKeyIdentifier);
+            subjectKeyId = ski == null ? null : SubjectKeyIdentifier.getInstance(ski).getKeyIdentifier();
+            ASN1Primitive aki = extension(Extension.authorityKeyIdentifier);
+            authorityKeyId = aki == null ? null : AuthorityKeyIdentifier.getInstance(aki);
             checkNames();
         } catch (MalformedException e) {
             throw e;
@@ -115,6 +124,62 @@ final class Cert {
         }
         fingerprint = Text.hex(sha256(der));
         selfIssued = subject.equals(issuer);
+    }
+
+    /** The same decoded certificate at another index of a request. */
+    private Cert(Cert other, int requestIndex) {
+        this.requestIndex = requestIndex;
+        this.der = other.der;
+        this.tbs = other.tbs;
+        this.tbsDer = other.tbsDer;
+        this.signature = other.signature;
+        this.subject = other.subject;
+        this.issuer = other.issuer;
+        this.serial = other.serial;
+        this.notBefore = other.notBefore;
+        this.notAfter = other.notAfter;
+        this.extensions = other.extensions;
+        this.basicConstraints = other.basicConstraints;
+        this.keyUsage = other.keyUsage;
+        this.extendedKeyUsage = other.extendedKeyUsage;
+        this.subjectAltNames = other.subjectAltNames;
+        this.nameConstraints = other.nameConstraints;
+        this.subjectKeyId = other.subjectKeyId;
+        this.authorityKeyId = other.authorityKeyId;
+        this.fingerprint = other.fingerprint;
+        this.selfIssued = other.selfIssued;
+        this.memo = other.memo;
+    }
+
+    /**
+     * @param index the index in the request at hand
+     * @return this certificate numbered for that request (decoded values and memos shared)
+     */
+    Cert at(int index) {
+        return index == requestIndex ? this : new Cert(this, index);
+    }
+
+    /** @return the first element inside the outer SEQUENCE of a DER encoding that {@link Der#scan} accepted */
+    private static byte[] firstElement(byte[] der) {
+        int start = headerLength(der, 0);
+        return Arrays.copyOfRange(der, start, start + headerLength(der, start) + contentLength(der, start));
+    }
+
+    private static int headerLength(byte[] der, int at) {
+        int first = der[at + 1] & 0xff;
+        return first < 0x80 ? 2 : 2 + (first & 0x7f);
+    }
+
+    private static int contentLength(byte[] der, int at) {
+        int first = der[at + 1] & 0xff;
+        if (first < 0x80) {
+            return first;
+        }
+        int length = 0;
+        for (int i = 0; i < (first & 0x7f); i++) {
+            length = (length << 8) | (der[at + 2 + i] & 0xff);
+        }
+        return length;
     }
 
     /**
@@ -187,6 +252,50 @@ final class Cert {
         }
     }
 
+    /** Most CRL URLs taken from one certificate: bounds what a CA's certificate can make us fetch. */
+    static final int MAX_CRL_URLS = 4;
+
+    /**
+     * The http URLs of the certificate's CRL distribution points, decoded on first use (only a
+     * domain that checks revocation asks). Distribution points limited to some reasons or naming
+     * another CRL issuer are left out: this verifier does not process partial or indirect CRLs.
+     *
+     * @return at most {@link #MAX_CRL_URLS} URLs, possibly none
+     */
+    List<String> crlUrls() {
+        List<String> urls = memo.crlUrls;
+        if (urls == null) {
+            List<String> found = new ArrayList<>();
+            try {
+                ASN1Primitive value = extension(Extension.cRLDistributionPoints);
+                if (value != null) {
+                    for (org.bouncycastle.asn1.x509.DistributionPoint point
+                            : org.bouncycastle.asn1.x509.CRLDistPoint.getInstance(value).getDistributionPoints()) {
+                        if (point.getReasons() != null || point.getCRLIssuer() != null || point.getDistributionPoint() == null
+                                || point.getDistributionPoint().getType() != org.bouncycastle.asn1.x509.DistributionPointName.FULL_NAME) {
+                            continue;
+                        }
+                        for (org.bouncycastle.asn1.x509.GeneralName name
+                                : GeneralNames.getInstance(point.getDistributionPoint().getName()).getNames()) {
+                            if (name.getTagNo() == org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier
+                                    && found.size() < MAX_CRL_URLS) {
+                                String url = Names.ia5(name);
+                                if (url != null && url.length() <= 2048 && url.regionMatches(true, 0, "http://", 0, 7)) {
+                                    found.add(url);
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (MalformedException | RuntimeException e) {
+                // An undecodable extension gives no URL; the verdict does not depend on it.
+            }
+            urls = List.copyOf(found);
+            memo.crlUrls = urls;
+        }
+        return urls;
+    }
+
     boolean isCa() {
         return basicConstraints != null && basicConstraints.isCA();
     }
@@ -218,7 +327,7 @@ final class Cert {
      * @throws GeneralSecurityException if it cannot be decoded
      */
     PublicKey publicKey(Provider provider) throws GeneralSecurityException {
-        PublicKey key = publicKey;
+        PublicKey key = memo.publicKey;
         if (key == null) {
             try {
                 byte[] spki = tbs.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER);
@@ -227,7 +336,7 @@ final class Cert {
             } catch (java.io.IOException | RuntimeException e) {
                 throw new GeneralSecurityException("undecodable public key: " + e.getMessage(), e);
             }
-            publicKey = key;
+            memo.publicKey = key;
         }
         return key;
     }

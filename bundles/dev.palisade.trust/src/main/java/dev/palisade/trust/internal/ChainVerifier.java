@@ -29,14 +29,25 @@ final class ChainVerifier {
     private final DomainPolicy policy;
     private final TrustMaterial material;
     private final Provider provider;
+    private final CrlSource crlSource;
+    private final IssuerCache issuers;
+
+    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider) {
+        this(domain, policy, material, provider, CrlSource.NONE, null);
+    }
 
     /**
      * @param domain the domain's name, for messages
      * @param policy what the domain allows
      * @param material anchors, pool and CRLs
      * @param provider the provider that verifies signatures (a Bouncy Castle instance, for speed)
+     * @param crlSource CRLs fetched from distribution points
+     * @param issuers decoded CA certificates of earlier accepted requests, or null
      */
-    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider) {
+    ChainVerifier(String domain, DomainPolicy policy, TrustMaterial material, Provider provider, CrlSource crlSource,
+            IssuerCache issuers) {
+        this.crlSource = Objects.requireNonNull(crlSource);
+        this.issuers = issuers;
         this.domain = Objects.requireNonNull(domain);
         this.policy = Objects.requireNonNull(policy);
         this.material = Objects.requireNonNull(material);
@@ -76,6 +87,12 @@ final class ChainVerifier {
         }
         List<Cert> request = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
+            // The leaf is always decoded afresh: it is the device at hand, and its identity comes from it.
+            Cert known = i > 0 && issuers != null ? issuers.get(chain.get(i), i) : null;
+            if (known != null) {
+                request.add(known);
+                continue;
+            }
             try {
                 request.add(Cert.parse(chain.get(i), i));
             } catch (MalformedException e) {
@@ -87,7 +104,8 @@ final class ChainVerifier {
         String identity = policy.identity().derive(request.get(0), why);
 
         Budget budget = new Budget();
-        PathValidator validator = new PathValidator(material, policy, purpose, time, denyList, provider, budget);
+        PathValidator validator = new PathValidator(material, policy, purpose, time, denyList, provider, budget,
+                crlSource);
         PathBuilder.Path path;
         try {
             path = new PathBuilder(material, policy, provider, budget, request, validator).build();
@@ -105,19 +123,28 @@ final class ChainVerifier {
         }
         List<Cert> certs = path.certs();
         Cert anchor = certs.get(certs.size() - 1);
+        if (issuers != null) {
+            for (int i = 1; i < certs.size() - 1; i++) {
+                if (certs.get(i).requestIndex > 0) {
+                    issuers.add(certs.get(i));
+                }
+            }
+        }
         return new Result(Verdict.accept(identity, "trusted in domain " + domain + " as '" + identity + "' through "
-                + (certs.size() - 1) + " issuer(s) to anchor " + anchor.displayName()), certs, validUntil(certs));
+                + (certs.size() - 1) + " issuer(s) to anchor " + anchor.displayName()), certs, validUntil(certs, validator.usedCrls));
     }
 
     /** An accepted verdict holds until the first certificate expires or a used CRL goes stale. */
-    private Instant validUntil(List<Cert> certs) {
+    private Instant validUntil(List<Cert> certs, List<Crl> used) {
         Instant until = Instant.MAX;
         for (Cert cert : certs) {
             Instant end = cert.notAfter.plus(policy.clockSkew());
             until = end.isBefore(until) ? end : until;
         }
         if (policy.revocation() != RevocationPolicy.OFF) {
-            for (Crl crl : material.crls) {
+            List<Crl> crls = new ArrayList<>(material.crls);
+            crls.addAll(used);
+            for (Crl crl : crls) {
                 Instant end = Revocation.usableUntil(crl, policy);
                 until = end.isBefore(until) ? end : until;
             }

@@ -67,6 +67,21 @@ final class DenyList {
         return new DenyList(prints, pairs);
     }
 
+    /** Issuer-and-serial entries are separated by ';' (a DN holds commas). */
+    static String[] splitEntries(String[] configured) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (configured != null) {
+            for (String value : configured) {
+                for (String part : value.split(";")) {
+                    if (!part.isBlank()) {
+                        out.add(part.strip());
+                    }
+                }
+            }
+        }
+        return out.toArray(new String[0]);
+    }
+
     int size() {
         return fingerprints.size() + issuerSerials.size();
     }

@@ -1,8 +1,6 @@
 package dev.palisade.trust.internal;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -67,7 +65,7 @@ public final class DenyListComponent {
         State next;
         try {
             DenyList list = DenyList.parse(DomainLoader.values(config.fingerprints()).toArray(new String[0]),
-                    split(config.issuer_serials()));
+                    DenyList.splitEntries(config.issuer_serials()));
             next = new State(list, null, Instant.now());
             LOG.info("Trust deny-list updated: {} entr{}", list.size(), list.size() == 1 ? "y" : "ies");
         } catch (IllegalArgumentException e) {
@@ -80,19 +78,5 @@ public final class DenyListComponent {
 
     State current() {
         return state;
-    }
-
-    private static String[] split(String[] configured) {
-        List<String> out = new ArrayList<>();
-        if (configured != null) {
-            for (String value : configured) {
-                for (String part : value.split(";")) {
-                    if (!part.isBlank()) {
-                        out.add(part.strip());
-                    }
-                }
-            }
-        }
-        return out.toArray(new String[0]);
     }
 }

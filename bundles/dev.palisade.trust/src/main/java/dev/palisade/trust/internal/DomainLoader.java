@@ -94,10 +94,8 @@ final class DomainLoader {
             return new DomainState(name, null, null, platform, RejectReason.REVOCATION_UNKNOWN, e.getMessage(), revocation,
                     grace, depth, now, stamps);
         }
-        if (revocation != RevocationPolicy.OFF && crls.isEmpty()) {
-            return new DomainState(name, null, null, platform, RejectReason.REVOCATION_UNKNOWN, "revocation '"
-                    + config.revocation() + "' needs at least one CRL file (key 'crls')", revocation, grace, depth, now, stamps);
-        }
+        // Revocation without CRL files is valid: CRLs may come from distribution points. Until one
+        // is held, chains under that issuer are refused (REVOCATION_UNKNOWN): still fail closed.
         return new DomainState(name, policy, new TrustMaterial(anchors, pool, crls), platform, null, null, revocation,
                 grace, depth, now, stamps);
     }
@@ -194,7 +192,7 @@ final class DomainLoader {
                 revocation, revocation == RevocationPolicy.GRACE_PERIOD ? grace : Duration.ZERO);
     }
 
-    private static List<String> ekus(String[] configured, String key) {
+    static List<String> ekus(String[] configured, String key) {
         List<String> out = new ArrayList<>();
         for (String value : values(configured)) {
             String oid = EKU_NAMES.getOrDefault(value.toLowerCase(Locale.ROOT), value);

@@ -79,4 +79,10 @@ record DomainPolicy(Set<String> keyTypes, int rsaMinBits, Set<String> signatureA
         return new DomainPolicy(keys, rsaMinBits, algorithms, clientEku, serverEku, maxDepth,
                 clockSkew, identity, revocation, grace);
     }
+
+    /** The same EKU list for both purposes, as {@code palisade verify --eku} gives it. */
+    DomainPolicy withEku(List<String> eku) {
+        return new DomainPolicy(keyTypes, rsaMinBits, signatureAlgorithms, eku, eku, maxDepth,
+                clockSkew, identity, revocation, grace);
+    }
 }

@@ -26,9 +26,18 @@ final class PathValidator {
     private final DenyList denyList;
     private final Provider provider;
     private final Budget budget;
+    private final CrlSource crlSource;
+    /** The CRLs that decided revocation for the paths checked (a superset for the final path). */
+    final List<Crl> usedCrls = new java.util.ArrayList<>();
 
     PathValidator(TrustMaterial material, DomainPolicy policy, Purpose purpose, Instant time, DenyList denyList,
             Provider provider, Budget budget) {
+        this(material, policy, purpose, time, denyList, provider, budget, CrlSource.NONE);
+    }
+
+    PathValidator(TrustMaterial material, DomainPolicy policy, Purpose purpose, Instant time, DenyList denyList,
+            Provider provider, Budget budget, CrlSource crlSource) {
+        this.crlSource = crlSource;
         this.material = material;
         this.policy = policy;
         this.purpose = purpose;
@@ -64,8 +73,11 @@ final class PathValidator {
             }
         }
         if (failure == null && policy.revocation() != RevocationPolicy.OFF) {
+            // Signatures and profile hold: this path's distribution points are worth fetching.
+            crlSource.observe(certs);
             for (int i = 0; failure == null && i < top; i++) {
-                failure = material.revocation.check(certs.get(i), certs.get(i + 1), policy, time, provider, budget);
+                failure = material.revocation.check(certs.get(i), certs.get(i + 1), policy, time, provider, budget,
+                        crlSource, usedCrls);
             }
         }
         for (int i = 0; failure == null && i <= top; i++) {

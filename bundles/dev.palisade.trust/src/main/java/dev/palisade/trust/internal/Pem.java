@@ -29,11 +29,28 @@ final class Pem {
      * @throws IOException naming the file: missing, unreadable, too large, no block, bad base64
      */
     static List<byte[]> read(Path file, String label) throws IOException {
+        return parse(text(file), file.toString(), label);
+    }
+
+    /**
+     * @param file a PEM file
+     * @return its text
+     * @throws IOException naming the file: missing, unreadable, too large, not ASCII
+     */
+    static String text(Path file) throws IOException {
         String text;
+        long size;
         try {
-            if (Files.size(file) > MAX_FILE_BYTES) {
-                throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes, not a PEM file");
-            }
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": file not found");
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes, not a PEM file");
+        }
+        try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": file not found");
@@ -42,6 +59,17 @@ final class Pem {
         } catch (IOException e) {
             throw new IOException(file + ": cannot be read (" + e.getMessage() + ")");
         }
+        return text;
+    }
+
+    /**
+     * @param text PEM text
+     * @param source what to call it in messages (a file name, a JSON member)
+     * @param label the block type
+     * @return the DER of every such block, in order; never empty
+     * @throws IOException naming the source: no block, unterminated block, bad base64
+     */
+    static List<byte[]> parse(String text, String source, String label) throws IOException {
         String begin = "-----BEGIN " + label + "-----";
         String end = "-----END " + label + "-----";
         List<byte[]> blocks = new ArrayList<>();
@@ -49,18 +77,18 @@ final class Pem {
         while (from >= 0) {
             int stop = text.indexOf(end, from);
             if (stop < 0) {
-                throw new IOException(file + ": PEM block " + (blocks.size() + 1) + " has no '" + end + "' line");
+                throw new IOException(source + ": PEM block " + (blocks.size() + 1) + " has no '" + end + "' line");
             }
             String body = text.substring(from + begin.length(), stop).replaceAll("\\s", "");
             try {
                 blocks.add(Base64.getDecoder().decode(body));
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": PEM block " + (blocks.size() + 1) + " is not valid base64");
+                throw new IOException(source + ": PEM block " + (blocks.size() + 1) + " is not valid base64");
             }
             from = text.indexOf(begin, stop);
         }
         if (blocks.isEmpty()) {
-            throw new IOException(file + ": no '" + begin + "' block");
+            throw new IOException(source + ": no '" + begin + "' block");
         }
         return blocks;
     }

@@ -39,7 +39,23 @@ final class Revocation {
      * @return the failure for {@code c}, or null if a usable CRL says it is not revoked
      */
     Failure check(Cert c, Cert issuer, DomainPolicy policy, Instant time, Provider provider, Budget budget) {
+        return check(c, issuer, policy, time, provider, budget, CrlSource.NONE, new ArrayList<>());
+    }
+
+    /**
+     * @param source fetched CRLs, considered together with the domain's files (freshest first)
+     * @param used receives the CRL that decided, so that a cached verdict ends when it goes stale
+     * @return the failure for {@code c}, or null if a usable CRL says it is not revoked
+     */
+    Failure check(Cert c, Cert issuer, DomainPolicy policy, Instant time, Provider provider, Budget budget,
+            CrlSource source, List<Crl> used) {
         List<Crl> candidates = byIssuer.getOrDefault(c.issuer, List.of());
+        List<Crl> fetched = source.crlsOf(c.issuer);
+        if (!fetched.isEmpty()) {
+            candidates = new ArrayList<>(candidates);
+            candidates.addAll(fetched);
+            candidates.sort(Comparator.comparing((Crl crl) -> crl.thisUpdate).reversed());
+        }
         String why = "no CRL from its issuer " + Text.safe(c.issuer.toString());
         for (Crl crl : candidates) {
             if (crl.unusable != null) {
@@ -76,6 +92,7 @@ final class Revocation {
                 continue;
             }
             Instant revokedAt = crl.revokedAt(c.serial);
+            used.add(crl);
             if (revokedAt != null) {
                 return Failure.of(RejectReason.REVOKED, c, "revoked at " + revokedAt + " by the CRL from " + crl.source);
             }

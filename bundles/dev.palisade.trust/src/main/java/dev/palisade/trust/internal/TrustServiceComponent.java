@@ -28,7 +28,10 @@ import java.util.stream.Collectors;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import java.nio.file.Path;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
@@ -69,6 +72,31 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
     @interface Config {
         @AttributeDefinition(name = "Cache entries", description = "Most accepted verdicts kept; 0 disables the cache.")
         int cache_max_entries() default 10_000;
+
+        @AttributeDefinition(name = "Fetch CRLs", description = "Fetch CRLs from the http distribution points of"
+                + " validated paths in domains that check revocation (in the background; verification never waits).")
+        boolean crl_fetch_enabled() default true;
+
+        @AttributeDefinition(name = "CRL size limit (bytes)", description = "Largest CRL response accepted.")
+        int crl_fetch_max_bytes() default 1024 * 1024;
+
+        @AttributeDefinition(name = "CRL fetch timeout (ms)", description = "Connect and download, per fetch.")
+        long crl_fetch_timeout_ms() default 10_000;
+
+        @AttributeDefinition(name = "CRL refresh (seconds)", description = "Longest time between two fetches of one"
+                + " CRL; it is also fetched again at its nextUpdate.")
+        long crl_refresh_seconds() default 3600;
+
+        @AttributeDefinition(name = "CRL retry (seconds)", description = "First wait after a failed fetch, doubling up"
+                + " to the refresh time.")
+        long crl_retry_seconds() default 60;
+
+        @AttributeDefinition(name = "CRL URLs", description = "Most distribution point URLs followed.")
+        int crl_fetch_max_urls() default 256;
+
+        @AttributeDefinition(name = "CRL cache directory", required = false, description = "Where fetched CRLs are kept;"
+                + " empty: trust/crls under the gateway's data directory.")
+        String crl_cache_dir() default "";
     }
 
     /**
@@ -84,10 +112,25 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
     private volatile Map<String, List<TrustDomainComponent>> byName = Map.of();
     private volatile DenyListComponent denyList;
 
-    /** @param config the typed configuration */
+    private final CrlFetcher fetcher;
+    /** Decoded issuing CAs that devices present, shared by every domain (a decoding is domain-free). */
+    private final IssuerCache issuers = new IssuerCache();
+
+    /**
+     * @param config the typed configuration
+     * @param context for the gateway's data directory (framework property {@code palisade.data})
+     */
     @Activate
-    public TrustServiceComponent(Config config) {
-        this(config, Clock.systemUTC());
+    public TrustServiceComponent(Config config, BundleContext context) {
+        this(config, Clock.systemUTC(), crlDirectory(config, context));
+    }
+
+    private static Path crlDirectory(Config config, BundleContext context) {
+        if (!config.crl_cache_dir().isBlank()) {
+            return Path.of(config.crl_cache_dir());
+        }
+        String data = context.getProperty("palisade.data");
+        return (data != null ? Path.of(data) : context.getDataFile("data").toPath()).resolve("trust").resolve("crls");
     }
 
     /**
@@ -95,8 +138,41 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
      * @param clock what "now" is for requests without a validation time
      */
     TrustServiceComponent(Config config, Clock clock) {
+        this(config, clock, null);
+    }
+
+    /**
+     * @param config the typed configuration
+     * @param clock what "now" is
+     * @param crlDirectory where fetched CRLs are kept, or null to fetch none
+     */
+    TrustServiceComponent(Config config, Clock clock, Path crlDirectory) {
         this.cache = new VerdictCache(config.cache_max_entries());
         this.clock = clock;
+        if (config.crl_fetch_enabled() && crlDirectory != null) {
+            if (config.crl_fetch_max_bytes() < 1 || config.crl_fetch_timeout_ms() < 1 || config.crl_refresh_seconds() < 1
+                    || config.crl_retry_seconds() < 1 || config.crl_fetch_max_urls() < 1) {
+                throw new IllegalArgumentException("the crl.* limits of " + PID + " must be positive");
+            }
+            this.fetcher = new CrlFetcher(new CrlFetcher.Settings(crlDirectory, config.crl_fetch_max_bytes(),
+                    Duration.ofMillis(config.crl_fetch_timeout_ms()), Duration.ofSeconds(config.crl_refresh_seconds()),
+                    Duration.ofSeconds(config.crl_retry_seconds()), config.crl_fetch_max_urls()), clock, this::provider,
+                    this::changed);
+        } else {
+            this.fetcher = null;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (fetcher != null) {
+            fetcher.close();
+        }
+    }
+
+    /** For tests and the health report: the fetcher, or null when fetching is off. */
+    CrlFetcher fetcher() {
+        return fetcher;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -172,7 +248,8 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
                 return cached;
             }
         }
-        ChainVerifier.Result result = new ChainVerifier(domain.name(), domain.policy(), domain.material(), provider())
+        ChainVerifier.Result result = new ChainVerifier(domain.name(), domain.policy(), domain.material(), provider(),
+                fetcher != null ? fetcher : CrlSource.NONE, issuers)
                 .verify(chain, request.purpose(), request.validationTime() != null ? request.validationTime() : now,
                         request.expectedIdentity(), deny.list());
         Verdict verdict = result.verdict();
@@ -247,7 +324,13 @@ public final class TrustServiceComponent implements TrustService, HealthIndicato
 
     @Override
     public HealthReport health() {
-        return TrustHealth.report(states(), denyState(), clock.instant());
+        HealthReport report = TrustHealth.report(states(), denyState(), clock.instant());
+        if (fetcher == null) {
+            return report;
+        }
+        Map<String, String> details = new java.util.LinkedHashMap<>(report.details());
+        fetcher.status(clock.instant()).forEach((url, status) -> details.put("crl " + url, status));
+        return new HealthReport(report.component(), report.health(), report.summary(), details, report.checkedAt());
     }
 
     /** For tests: entries in the verdict cache. */

@@ -2,7 +2,7 @@ package dev.palisade.trust.internal;
 
 import dev.palisade.api.trust.Purpose;
 import dev.palisade.api.trust.Verdict;
-import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +20,66 @@ import java.util.Objects;
  */
 final class VerdictCache {
 
-    /** The exact request; the chain as byte buffers because they compare by content. */
-    record Key(String domain, Purpose purpose, String expectedIdentity, List<ByteBuffer> chain) {
+    /**
+     * The exact request. Equality compares every byte of every certificate; the hash, computed
+     * once, covers only each certificate's length and last {@value #HASHED_TAIL} bytes (its
+     * signature), because hashing whole chains dominated the cost of a cache hit. Only accepted
+     * chains are cached, and their signatures cannot be chosen without the CA's key, so entries
+     * cannot be made to collide.
+     */
+    static final class Key {
+        static final int HASHED_TAIL = 32;
+
+        private final String domain;
+        private final Purpose purpose;
+        private final String expectedIdentity;
+        private final byte[][] chain;
+        private final int hash;
+
+        private Key(String domain, Purpose purpose, String expectedIdentity, byte[][] chain) {
+            this.domain = domain;
+            this.purpose = purpose;
+            this.expectedIdentity = expectedIdentity;
+            this.chain = chain;
+            int h = Objects.hash(domain, purpose, expectedIdentity);
+            for (byte[] der : chain) {
+                h = 31 * h + der.length;
+                for (int i = Math.max(0, der.length - HASHED_TAIL); i < der.length; i++) {
+                    h = 31 * h + der[i];
+                }
+            }
+            this.hash = h;
+        }
+
+        /** @param chain the request's own copies of the encodings: nobody else can change them */
         static Key of(String domain, Purpose purpose, String expectedIdentity, List<byte[]> chain) {
-            // The encodings are the request's own copies: nobody else can change them.
-            return new Key(domain, purpose, expectedIdentity, chain.stream().map(ByteBuffer::wrap).toList());
+            return new Key(domain, purpose, expectedIdentity, chain.toArray(new byte[0][]));
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (this == other) {
+                return true;
+            }
+            if (!(other instanceof Key)) {
+                return false;
+            }
+            Key that = (Key) other;
+            if (hash != that.hash || purpose != that.purpose || chain.length != that.chain.length
+                    || !domain.equals(that.domain) || !Objects.equals(expectedIdentity, that.expectedIdentity)) {
+                return false;
+            }
+            for (int i = 0; i < chain.length; i++) {
+                if (!Arrays.equals(chain[i], that.chain[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

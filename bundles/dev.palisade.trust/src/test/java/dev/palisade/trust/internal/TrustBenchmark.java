@@ -32,10 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * TrustService component, against the raw signature verification it is made of, in one run.
  *
  * <ul>
- * <li>{@code newChain}: a request with an explicit validation time, which the service never
- * caches, so every call runs the whole engine: parsing, path building, two signature checks
- * (device by issuing CA, issuing CA by root; the anchor's own signature is not checked), profile
- * and path rules.</li>
+ * <li>{@code newChain}: a new device each call (rotating over {@value #DEVICES} distinct leaves
+ * of one issuing CA, as a plant's devices are), with an explicit validation time, which the
+ * service never caches: every call decodes the leaf, builds the path, checks two signatures
+ * (device by issuing CA, issuing CA by root; the anchor's own signature is not checked) and every
+ * profile and path rule. The issuing CA, presented by every device, is decoded once (IssuerCache);
+ * its signature is still checked each time.</li>
  * <li>{@code cachedChain}: the same chain validated "now", answered from the verdict cache after
  * the first call (request copy, key hashing, state checks).</li>
  * <li>{@code rawVerify}: one SHA256withECDSA verification of the device certificate with the same
@@ -52,8 +54,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class TrustBenchmark {
 
+    static final int DEVICES = 512;
+
     private TrustServiceComponent service;
-    private TrustRequest fresh;
+    private TrustRequest[] fresh;
+    private int next;
     private TrustRequest now;
     private byte[] tbs;
     private byte[] signature;
@@ -64,6 +69,11 @@ public class TrustBenchmark {
         TestPki.Issued rootCa = root("Bench Root").issue();
         TestPki.Issued issuing = intermediate("Bench Issuing CA", rootCa).issue();
         TestPki.Issued device = leaf("bench-device", issuing).issue();
+        fresh = new TrustRequest[DEVICES];
+        for (int i = 0; i < DEVICES; i++) {
+            fresh[i] = new TrustRequest("bench", List.of(leaf("bench-device-" + i, issuing).issue().der(), issuing.der()),
+                    Purpose.CLIENT, TestPki.NOW, null);
+        }
         Path etc = Files.createTempDirectory("trust-bench");
         TrustFiles.write(etc.resolve("root.pem"), TrustFiles.pem("CERTIFICATE", rootCa.der()));
         Clock clock = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
@@ -71,9 +81,10 @@ public class TrustBenchmark {
         service.addDomain(new TrustDomainComponent(Configs.of(TrustDomainComponent.Config.class,
                 Map.of("name", "bench", "anchors", new String[] {"root.pem"})), etc, clock));
         List<byte[]> chain = List.of(device.der(), issuing.der());
-        fresh = new TrustRequest("bench", chain, Purpose.CLIENT, TestPki.NOW, null);
         now = new TrustRequest("bench", chain, Purpose.CLIENT, null, null);
-        for (TrustRequest request : List.of(fresh, now)) {
+        List<TrustRequest> all = new java.util.ArrayList<>(List.of(fresh));
+        all.add(now);
+        for (TrustRequest request : all) {
             Verdict verdict = service.verify(request);
             if (!verdict.accepted()) {
                 throw new IllegalStateException("the benchmark chain must be accepted: " + verdict);
@@ -87,7 +98,9 @@ public class TrustBenchmark {
 
     @Benchmark
     public Verdict newChain() {
-        return service.verify(fresh);
+        TrustRequest request = fresh[next];
+        next = (next + 1) % DEVICES;
+        return service.verify(request);
     }
 
     @Benchmark

@@ -203,10 +203,13 @@ class TrustServiceComponentTest {
         assertEquals(RejectReason.INTERNAL, bad.reason());
         assertTrue(bad.message().contains("revocation 'sometimes' is not none, crl-fail-closed or crl-grace"), bad.message());
 
+        // Revocation without CRL files: CRLs may come from distribution points; until then, fail closed.
+        TrustFiles.certificates(etc.resolve("ca.pem"), rootA);
+        domain("plant-c", Map.of("anchors", new String[] {"ca.pem"}, "revocation", "crl-fail-closed"));
+        Verdict noCrl = verify("plant-c", deviceA, caA);
+        assertEquals(RejectReason.REVOCATION_UNKNOWN, noCrl.reason());
+        assertTrue(noCrl.message().contains("revocation status unknown: no CRL from its issuer"), noCrl.message());
         TrustFiles.certificates(etc.resolve("c.pem"), rootB);
-        domain("plant-c", Map.of("anchors", new String[] {"c.pem"}, "revocation", "crl-fail-closed"));
-        assertEquals(RejectReason.REVOCATION_UNKNOWN, verify("plant-c", deviceA, caA).reason());
-        assertEquals(1, service.domain("plant-c").orElseThrow().anchors().size(), "the anchors that did load are shown");
 
         TrustFiles.write(etc.resolve("d.crl"), "-----BEGIN X509 CRL-----\nMAMCAQE=\n-----END X509 CRL-----\n");
         domain("plant-d", Map.of("anchors", new String[] {"c.pem"}, "crls", new String[] {"d.crl"},
@@ -304,5 +307,38 @@ class TrustServiceComponentTest {
         assertTrue(list.startsWith("trust UP: 1 trust domain(s)"), list);
         assertTrue(list.contains("domain plant-a: UP, 1 anchor(s)"), list);
         assertTrue(list.contains("CN=Root A (until "), list);
+    }
+
+    @Test
+    void anIssuingCaDecodedOnceIsNumberedForEachRequestAndStillChecked() {
+        domainA();
+        assertTrue(verify("plant-a", deviceA, caA).accepted());
+        // The cached CA at another position: a rejection about it names its index in this request.
+        TestPki.Issued stranger = leaf("stranger", root("Stranger Root").issue()).issue();
+        Verdict later = service.verify(new TrustRequest("plant-a", List.of(stranger.der(), deviceA.der(), caA.der()),
+                Purpose.CLIENT, TestPki.NOW, null));
+        assertEquals(RejectReason.NO_PATH, later.reason());
+        TestPki.Spec expiredSpec = intermediate("Issuing CA A", rootA);
+        expiredSpec.keys = caA.keys();
+        expiredSpec.notAfter = TestPki.NOW.minus(java.time.Duration.ofDays(1));
+        TestPki.Issued expiredCa = expiredSpec.issue();
+        Verdict expired = service.verify(new TrustRequest("plant-a", List.of(deviceA.der(), expiredCa.der()),
+                Purpose.CLIENT, TestPki.NOW, null));
+        assertEquals(RejectReason.EXPIRED, expired.reason(), expired.toString());
+        assertEquals(1, expired.certificateIndex());
+        // The cached CA is still checked on every request: at a time it is expired, it is refused.
+        Verdict afterExpiry = service.verify(new TrustRequest("plant-a", List.of(deviceA.der(), caA.der()), Purpose.CLIENT,
+                TestPki.NOW.plus(java.time.Duration.ofDays(400)), null));
+        assertEquals(RejectReason.EXPIRED, afterExpiry.reason());
+        TestPki.Issued deviceB = leaf("device-b", caA).issue();
+        Verdict third = service.verify(new TrustRequest("plant-a", List.of(deviceB.der(), stranger.der(), caA.der()),
+                Purpose.CLIENT, TestPki.NOW, null));
+        assertTrue(third.accepted(), third.toString());
+        TestPki.Spec badKu = leaf("device-c", caA);
+        badKu.keyUsage = org.bouncycastle.asn1.x509.KeyUsage.keyCertSign;
+        Verdict ku = service.verify(new TrustRequest("plant-a", List.of(badKu.issue().der(), stranger.der(), caA.der()),
+                Purpose.CLIENT, TestPki.NOW, null));
+        assertEquals(RejectReason.KEY_USAGE, ku.reason());
+        assertEquals(0, ku.certificateIndex());
     }
 }

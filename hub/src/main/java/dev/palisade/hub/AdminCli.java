@@ -1,0 +1,191 @@
+package dev.palisade.hub;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.palisade.hub.admin.CaService;
+import dev.palisade.hub.admin.DeviceService;
+import dev.palisade.hub.registry.AuditEntry;
+import dev.palisade.hub.registry.CaRecord;
+import dev.palisade.hub.registry.CredentialKind;
+import dev.palisade.hub.registry.DeviceRecord;
+import dev.palisade.hub.registry.HubRegistry;
+import dev.palisade.hub.registry.RegistryException;
+import dev.palisade.hub.registry.Role;
+import dev.palisade.pki.PkiFiles;
+
+/**
+ * {@code palisade-hub ca …}, {@code device …} and {@code audit}: administration on the
+ * registry database, which the running hub reads on every connection.
+ */
+final class AdminCli {
+    private final HubRegistry registry;
+    private final PrintStream out;
+    private final CaService cas;
+    private final DeviceService devices;
+
+    AdminCli(HubRegistry registry, Clock clock, Duration codeValidity, String actor, PrintStream out) {
+        this.registry = registry;
+        this.out = out;
+        this.cas = new CaService(registry, clock, codeValidity, actor);
+        this.devices = new DeviceService(registry, clock, actor);
+    }
+
+    int ca(Args args) throws RegistryException, IOException, UsageException {
+        String sub = args.next("a ca command (upload, code, verify, list, disable, remove)");
+        switch (sub) {
+            case "upload" -> {
+                String name = args.option("--name");
+                Path file = args.path("the CA certificate file");
+                args.end();
+                X509Certificate cert = PkiFiles.readCertificates(file).get(0);
+                CaRecord ca = cas.upload(name, cert);
+                out.println("CA '" + ca.name() + "' uploaded; status pending (it authenticates nothing yet)");
+                printCode(ca);
+            }
+            case "code" -> {
+                String name = args.next("the CA name");
+                args.end();
+                printCode(cas.newCode(name));
+            }
+            case "verify" -> {
+                String name = args.next("the CA name");
+                Path file = args.path("the verification certificate file");
+                args.end();
+                CaRecord ca = cas.verify(name, PkiFiles.readCertificates(file).get(0));
+                out.println("CA '" + ca.name() + "' verified: devices whose chain leads to it can now connect");
+            }
+            case "list" -> {
+                args.end();
+                List<CaRecord> list = cas.list();
+                if (list.isEmpty()) {
+                    out.println("no CAs registered");
+                }
+                for (CaRecord ca : list) {
+                    out.printf("%-24s %-9s %s%n", ca.name(), ca.status().name().toLowerCase(java.util.Locale.ROOT),
+                            ca.subject());
+                    out.println("  thumbprint " + ca.thumbprint());
+                    if (ca.code() != null) {
+                        out.println("  code       " + ca.code() + " (expires " + ca.codeExpires() + ")");
+                    }
+                }
+            }
+            case "disable" -> {
+                String name = args.next("the CA name");
+                args.end();
+                cas.disable(name);
+                out.println("CA '" + name + "' disabled: it authenticates nothing from now on");
+            }
+            case "remove" -> {
+                String name = args.next("the CA name");
+                args.end();
+                cas.remove(name);
+                out.println("CA '" + name + "' removed");
+            }
+            default -> throw new UsageException("unknown ca command '" + sub + "'");
+        }
+        return HubMain.OK;
+    }
+
+    private void printCode(CaRecord ca) {
+        out.println("verification code " + ca.code());
+        out.println("  expires " + ca.codeExpires() + "; single use");
+        out.println("  next: sign a certificate with subject CN=" + ca.code() + " with the CA's key, e.g.");
+        out.println("        palisade pki verification " + ca.code() + " --ca <CA>.pfx");
+        out.println("  then: palisade-hub ca verify " + ca.name() + " verification-" + ca.code() + ".cer");
+    }
+
+    int device(Args args) throws RegistryException, IOException, UsageException {
+        String sub = args.next("a device command (add, list, show, remove)");
+        switch (sub) {
+            case "add" -> {
+                List<CredentialKind> kinds = new ArrayList<>();
+                boolean gateway = args.flag("--gateway");
+                if (args.flag("--ca-chain")) {
+                    kinds.add(CredentialKind.CA_CHAIN);
+                }
+                if (args.flag("--token")) {
+                    kinds.add(CredentialKind.TOKEN);
+                }
+                String primary = args.option("--self-signed");
+                String secondary = args.option("--secondary");
+                if (primary != null) {
+                    kinds.add(CredentialKind.SELF_SIGNED);
+                }
+                if (secondary != null && primary == null) {
+                    throw new UsageException("--secondary needs --self-signed");
+                }
+                String id = args.next("the device id");
+                args.end();
+                X509Certificate p = primary == null ? null : PkiFiles.readCertificates(Path.of(primary)).get(0);
+                X509Certificate s = secondary == null ? null : PkiFiles.readCertificates(Path.of(secondary)).get(0);
+                DeviceService.Added added = devices.add(id, gateway ? Role.GATEWAY : Role.DEVICE, kinds, p, s);
+                out.println((gateway ? "gateway '" : "device '") + id + "' registered with a "
+                        + added.device().kind().label() + " credential");
+                if (added.token() != null) {
+                    out.println("token " + added.token());
+                    out.println("  shown once: the hub keeps only its hash");
+                }
+            }
+            case "list" -> {
+                args.end();
+                List<DeviceRecord> list = devices.list();
+                if (list.isEmpty()) {
+                    out.println("no devices registered");
+                }
+                for (DeviceRecord d : list) {
+                    out.printf("%-24s %-8s %s%n", d.id(), d.role().name().toLowerCase(java.util.Locale.ROOT),
+                            d.kind().label());
+                }
+            }
+            case "show" -> {
+                String id = args.next("the device id");
+                args.end();
+                DeviceRecord d = devices.show(id);
+                out.println("device     " + d.id());
+                out.println("role       " + d.role().name().toLowerCase(java.util.Locale.ROOT));
+                out.println("credential " + d.kind().label());
+                if (d.primaryThumbprint() != null) {
+                    out.println("primary    " + d.primaryThumbprint());
+                }
+                if (d.secondaryThumbprint() != null) {
+                    out.println("secondary  " + d.secondaryThumbprint());
+                }
+                if (d.kind() == CredentialKind.CA_CHAIN) {
+                    out.println("accepts    a certificate with subject CN=" + d.id() + " chaining to a verified CA");
+                }
+                out.println("registered " + d.created());
+            }
+            case "remove" -> {
+                String id = args.next("the device id");
+                args.end();
+                devices.remove(id);
+                out.println("device '" + id + "' removed");
+            }
+            default -> throw new UsageException("unknown device command '" + sub + "'");
+        }
+        return HubMain.OK;
+    }
+
+    int audit(Args args) throws RegistryException, UsageException {
+        String limit = args.option("--limit");
+        args.end();
+        int n;
+        try {
+            n = limit == null ? 50 : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--limit must be a number, got '" + limit + "'");
+        }
+        for (AuditEntry e : registry.auditLog(n)) {
+            out.printf("%5d %s %-14s %-14s %-20s %s%n", e.sequence(), e.at(), e.actor(), e.action(), e.target(),
+                    e.outcome() + (e.detail() == null ? "" : ": " + e.detail()));
+        }
+        return HubMain.OK;
+    }
+}

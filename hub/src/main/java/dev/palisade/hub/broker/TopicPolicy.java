@@ -1,0 +1,20 @@
+package dev.palisade.hub.broker;
+
+/** The topics a gateway may use: everything under {@code palisade/v1/<its id>/}, nothing else. */
+public final class TopicPolicy {
+    /** The protocol's topic root (DESIGN.md section 5). */
+    public static final String ROOT = "palisade/v1/";
+
+    private TopicPolicy() {
+    }
+
+    /** The prefix of every topic gateway {@code id} may publish to. */
+    public static String prefix(String gatewayId) {
+        return ROOT + gatewayId + "/";
+    }
+
+    /** Whether gateway {@code id} may publish to {@code topic} (a topic name, no wildcards). */
+    public static boolean mayPublish(String gatewayId, String topic) {
+        return topic.startsWith(prefix(gatewayId)) && topic.length() > prefix(gatewayId).length();
+    }
+}

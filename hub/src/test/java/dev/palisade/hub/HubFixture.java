@@ -1,0 +1,99 @@
+package dev.palisade.hub;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.net.ssl.SSLException;
+
+import org.eclipse.paho.mqttv5.common.MqttException;
+
+import dev.palisade.pki.TestCredential;
+
+/** A running hub on a free loopback port, and the admin command line run in-process. */
+final class HubFixture implements AutoCloseable {
+    /** HiveMQ re-reads the truststore every 10 s; allow for that plus a loaded machine. */
+    private static final long TRUST_RELOAD_MILLIS = 45_000;
+
+    record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nout: " + out + "\nerr: " + err;
+        }
+    }
+
+    final Path data;
+    final HubServer server;
+    final int port;
+
+    HubFixture(Path data) throws Exception {
+        this.data = data;
+        this.port = freePort();
+        this.server = HubServer.start(HubSettings.defaults(data).withPort(port), Clock.systemUTC());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    Path serverCa() {
+        return data.resolve("server/hub-test-ca.cer");
+    }
+
+    /** Runs {@code palisade-hub --data <data> args...} in-process with the given clock. */
+    Result admin(Clock clock, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> argv = new ArrayList<>(List.of("--data", data.toString()));
+        argv.addAll(List.of(args));
+        int exit = new HubMain(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), clock).run(argv.toArray(new String[0]));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    Result admin(String... args) {
+        return admin(Clock.systemUTC(), args);
+    }
+
+    /**
+     * Connects, retrying only while the TLS handshake fails (the broker has not re-read the
+     * truststore yet). A CONNACK refusal is thrown at once.
+     */
+    GatewayClient connect(TestCredential credential, String clientId) throws Exception {
+        long deadline = System.currentTimeMillis() + TRUST_RELOAD_MILLIS;
+        while (true) {
+            try {
+                return GatewayClient.connect(port, serverCa(), credential, clientId);
+            } catch (MqttException e) {
+                if (!isTlsFailure(e) || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    static boolean isTlsFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException || t instanceof java.net.SocketException
+                    || t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return e instanceof MqttException m && m.getReasonCode() == 32109 /* Paho: connection lost during the handshake */;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
