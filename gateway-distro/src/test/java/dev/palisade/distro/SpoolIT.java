@@ -86,6 +86,10 @@ public class SpoolIT {
         String stats = GatewayChecks.execute(commands, "palisade:spool");
         assertTrue(stats, stats.startsWith("spool UP: 450 message(s) queued"));
         assertTrue(stats, stats.contains("depth: 450 of 200000 messages (50 in flight)"));
+        String peek = GatewayChecks.execute(commands, "palisade:spool peek 3");
+        assertEquals(peek, 3, peek.strip().split("\n").length);
+        assertTrue(peek, peek.startsWith(first.get(50).sequence() + " p8 key=meter-"));
+        assertTrue(peek, peek.contains("(in flight)"));
 
         Bundle bundle = FrameworkUtil.getBundle(upstream.getClass());
         assertEquals("dev.palisade.spool", bundle.getSymbolicName());

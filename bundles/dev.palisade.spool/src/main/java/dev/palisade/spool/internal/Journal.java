@@ -44,7 +44,8 @@ public final class Journal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final String LOCK_FILE = "lock";
-    private static final long BOOT_PREALLOCATION = 1 << 20;
+    /** Segments are zero-filled this far ahead of the writer (see {@link Segment#write}). */
+    static final long ALLOCATION_STEP = 1 << 20;
     /** How far sequences jump at every start: more than any sync group can lose. */
     static final long SEQUENCE_GAP_AT_START = 1L << 20;
 
@@ -130,8 +131,8 @@ public final class Journal implements AutoCloseable {
         long nextId = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
         active = null;
         try {
-            // Only the first MiB up front: this runs while the gateway boots; the rest grows as written.
-            active = Segment.create(directory, nextId, Math.min(settings.segmentBytes(), BOOT_PREALLOCATION));
+            // One step up front (this runs while the gateway boots); the rest step by step as written.
+            active = Segment.create(directory, nextId, Math.min(settings.segmentBytes(), ALLOCATION_STEP));
             segments.add(active);
             Checkpoint.syncDirectory(directory);
         } catch (IOException e) {
@@ -181,7 +182,7 @@ public final class Journal implements AutoCloseable {
             segment = active;
             long offset = segment.size;
             try {
-                segment.write(record);
+                segment.write(record, allocationStep());
             } catch (IOException e) {
                 throw writeFailed(segment, offset, e, message.topic());
             }
@@ -241,6 +242,7 @@ public final class Journal implements AutoCloseable {
         try {
             // A partial record must not stay in front of the next one.
             segment.channel.truncate(offset);
+            segment.allocated = offset;
         } catch (IOException again) {
             LOG.warn("Spool segment {}: cannot cut a failed write back to {} ({}); starting a new segment",
                     segment.file, offset, again.getMessage());
@@ -312,7 +314,7 @@ public final class Journal implements AutoCloseable {
                 }
             }
             long id = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-            Segment next = Segment.create(directory, id, settings.segmentBytes());
+            Segment next = Segment.create(directory, id, allocationStep());
             segments.add(next);
             active = next;
             Checkpoint.syncDirectory(directory);
@@ -434,13 +436,14 @@ public final class Journal implements AutoCloseable {
         if (!closed && active != null) {
             try {
                 ByteBuffer record = Records.remove(entry.seq, why);
-                active.write(record);
+                active.write(record, allocationStep());
                 active.size += Records.REMOVE_RECORD;
                 writes++;
                 removeWriteFailed = false;
             } catch (IOException e) {
                 try {
                     active.channel.truncate(active.size);
+                    active.allocated = active.size;
                 } catch (IOException ignored) {
                     active = null; // the next append starts a new segment
                 }
@@ -563,6 +566,10 @@ public final class Journal implements AutoCloseable {
         } finally {
             mutex.unlock();
         }
+    }
+
+    private long allocationStep() {
+        return Math.min(settings.segmentBytes(), ALLOCATION_STEP);
     }
 
     private void ensureOpen() throws UpstreamException {

@@ -16,6 +16,7 @@ import java.util.Locale;
 final class Segment {
 
     static final String SUFFIX = ".seg";
+    static final int ZERO_CHUNK = 64 * 1024;
 
     final long id;
     final Path file;
@@ -24,12 +25,15 @@ final class Segment {
     long size;
     /** Messages in this segment that are still in the spool. */
     int live;
+    /** End of the zero-filled, allocated region: writes below it change no file size. */
+    long allocated;
 
     private Segment(long id, Path file, FileChannel channel, long size) {
         this.id = id;
         this.file = file;
         this.channel = channel;
         this.size = size;
+        this.allocated = size;
     }
 
     static Path fileOf(Path directory, long id) {
@@ -60,7 +64,8 @@ final class Segment {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(preallocate, 1 << 20));
+            // Small chunks: the JDK keeps a direct buffer as large as the largest write per thread.
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(preallocate, ZERO_CHUNK));
             for (long at = 0; at < preallocate;) {
                 zeros.clear().limit((int) Math.min(zeros.capacity(), preallocate - at));
                 at += channel.write(zeros, at);
@@ -77,7 +82,9 @@ final class Segment {
                 throw again;
             }
         }
-        return new Segment(id, file, channel, 0);
+        Segment segment = new Segment(id, file, channel, 0);
+        segment.allocated = channel.size();
+        return segment;
     }
 
     static Segment open(Path file, long id) throws IOException {
@@ -85,8 +92,27 @@ final class Segment {
         return new Segment(id, file, channel, channel.size());
     }
 
-    /** Writes a whole record at {@link #size}; the caller advances {@code size} on success. */
-    void write(ByteBuffer record) throws IOException {
+    /**
+     * Writes a whole record at {@link #size}; the caller advances {@code size} on success. Past
+     * the allocated region, first zero-fills the next {@code step} bytes (no sync: the next sync
+     * of a record commits the new size once, the following ones find it allocated).
+     */
+    void write(ByteBuffer record, long step) throws IOException {
+        long end = size + record.remaining();
+        if (end > allocated) {
+            long target = Math.max(end, allocated + step);
+            ByteBuffer zeros = ByteBuffer.allocate(ZERO_CHUNK);
+            try {
+                for (long at = allocated; at < target;) {
+                    zeros.clear().limit((int) Math.min(ZERO_CHUNK, target - at));
+                    at += channel.write(zeros, at);
+                }
+                allocated = target;
+            } catch (IOException full) {
+                // No room for a whole step (a nearly full disk): write the record alone, if it fits.
+                channel.truncate(Math.max(size, allocated));
+            }
+        }
         long position = size;
         while (record.hasRemaining()) {
             position += channel.write(record, position);

@@ -31,9 +31,12 @@ final class SpaceReserve {
             return;
         }
         try (FileChannel channel = FileChannel.open(reserve, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocate(BYTES);
-            while (zeros.hasRemaining()) {
-                channel.write(zeros);
+            ByteBuffer zeros = ByteBuffer.allocate(Segment.ZERO_CHUNK);
+            for (int written = 0; written < BYTES; written += Segment.ZERO_CHUNK) {
+                zeros.clear();
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros);
+                }
             }
             channel.force(true);
         } catch (IOException e) {

@@ -13,8 +13,8 @@ import java.util.Random;
 
 /**
  * The child process of {@link CrashTest}: appends messages to a journal as fast as it can and
- * prints {@code accepted SEQ CRC} after each append returned, and {@code acked SEQ} after each
- * acknowledgement, until it is killed. Usage: {@code CrashWriter DIRECTORY every|grouped SEED}.
+ * prints {@code accepted SEQ CRC} after each append returned, and {@code acked SEQ} before each
+ * acknowledgement (as a hub records a message before it acknowledges it), until it is killed. Usage: {@code CrashWriter DIRECTORY every|grouped SEED}.
  */
 public final class CrashWriter {
 
@@ -41,10 +41,11 @@ public final class CrashWriter {
                 if (i % 10 == 9) {
                     List<SpoolEntry> taken = journal.next(5, key -> true, Duration.ZERO);
                     for (SpoolEntry entry : taken) {
-                        journal.ack(entry.sequence());
+                        // Said before it is done: a kill between the two must not look like a loss.
                         out.println("acked " + entry.sequence());
+                        out.flush();
+                        journal.ack(entry.sequence());
                     }
-                    out.flush();
                 }
             }
         }
