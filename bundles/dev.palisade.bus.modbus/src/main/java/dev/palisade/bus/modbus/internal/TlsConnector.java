@@ -81,6 +81,8 @@ final class TlsConnector implements Connector {
             return verdict.accepted() ? null : refusal(verdict);
         } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
             return "the device's certificate cannot be read again: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "the trust service failed to verify the device again (fail closed): " + e;
         }
     }
 
