@@ -65,6 +65,17 @@ final class LinkLoop implements Runnable {
         wakeups.offer(Boolean.TRUE);
     }
 
+    /**
+     * Ends the current connection, if any, cleanly (offline status, DISCONNECT), from any thread:
+     * the drain sees it within {@code batch.linger.ms} and the loop tears the session down.
+     */
+    void endSession(String reason) {
+        HubSession current = session;
+        if (current != null) {
+            current.endByGateway(reason);
+        }
+    }
+
     void stop() {
         running = false;
         wake();
@@ -83,8 +94,13 @@ final class LinkLoop implements Runnable {
             HubSession current = null;
             String reason;
             try {
-                current = connect();
+                GatewayIdentity connectedAs = link.identity();
+                current = connect(connectedAs);
                 session = current;
+                if (link.identity() != connectedAs) {
+                    // Withdrawn during the handshake, when there was no session to end yet.
+                    current.endByGateway(MqttLinkComponent.IDENTITY_WITHDRAWN);
+                }
                 backoff.reset();
                 stats.connects.incrementAndGet();
                 stats.connectedSince = Instant.now();
@@ -104,7 +120,7 @@ final class LinkLoop implements Runnable {
             stats.connectedSince = null;
             if (current != null) {
                 current.end(reason);
-                teardown(current, !running);
+                teardown(current, !running || current.endedByGateway());
             }
             exchanges.failAll(running ? Reason.LINK_DOWN : Reason.CLOSED, "the link to the hub went down: " + reason);
             if (!running) {
@@ -119,8 +135,7 @@ final class LinkLoop implements Runnable {
         link.changeState(LinkState.DOWN, "stopped");
     }
 
-    private HubSession connect() throws Exception {
-        GatewayIdentity identity = link.identity();
+    private HubSession connect(GatewayIdentity identity) throws Exception {
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
         X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link.trustService(), host);
