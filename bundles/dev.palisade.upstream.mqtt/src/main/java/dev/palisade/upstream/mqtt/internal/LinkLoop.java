@@ -45,6 +45,8 @@ final class LinkLoop implements Runnable {
     private final Map<String, Instant> heldKeys = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile HubSession session;
+    /** The identity the current or last connection was made with. */
+    private volatile GatewayIdentity connectedAs;
 
     LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
         this.link = link;
@@ -66,13 +68,13 @@ final class LinkLoop implements Runnable {
     }
 
     /**
-     * Ends the current connection, if any, cleanly (offline status, DISCONNECT), from any thread:
-     * the drain sees it within {@code batch.linger.ms} and the loop tears the session down.
+     * Ends the current connection cleanly (offline status, DISCONNECT) if it was made with the
+     * identity {@code gone}; from any thread: the drain sees it within {@code batch.linger.ms}.
      */
-    void endSession(String reason) {
+    void identityWithdrawn(GatewayIdentity gone) {
         HubSession current = session;
-        if (current != null) {
-            current.endByGateway(reason);
+        if (current != null && connectedAs == gone) {
+            current.endByGateway(MqttLinkComponent.IDENTITY_WITHDRAWN);
         }
     }
 
@@ -94,10 +96,11 @@ final class LinkLoop implements Runnable {
             HubSession current = null;
             String reason;
             try {
-                GatewayIdentity connectedAs = link.identity();
-                current = connect(connectedAs);
+                GatewayIdentity identity = link.identity();
+                connectedAs = identity;
+                current = connect(identity);
                 session = current;
-                if (link.identity() != connectedAs) {
+                if (link.identity() != identity) {
                     // Withdrawn during the handshake, when there was no session to end yet.
                     current.endByGateway(MqttLinkComponent.IDENTITY_WITHDRAWN);
                 }

@@ -252,14 +252,15 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     void unbindIdentity(GatewayIdentity gone) {
         if (identity == gone) {
             identity = null;
-            // An open connection would survive (TLS signed only at its handshake), but the
-            // gateway no longer has the identity it claims there: the token was removed or the
-            // identity bundle stopped. End it cleanly so that state and health say so and the
-            // hub sees the gateway offline; the loop reconnects when an identity is bound again.
-            LinkLoop current = loop;
-            if (current != null) {
-                current.endSession(IDENTITY_WITHDRAWN);
-            }
+        }
+        // Not inside the check above: SCR also manages the field and may have cleared it already.
+        // An open connection would survive (TLS signed only at its handshake), but the gateway no
+        // longer has the identity it claims there: the token was removed or the identity bundle
+        // stopped. End it cleanly so that state and health say so and the hub sees the gateway
+        // offline; the loop reconnects when an identity is bound again.
+        LinkLoop current = loop;
+        if (current != null) {
+            current.identityWithdrawn(gone);
         }
     }
 

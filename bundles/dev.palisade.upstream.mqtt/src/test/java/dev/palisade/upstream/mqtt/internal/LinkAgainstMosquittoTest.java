@@ -166,9 +166,12 @@ class LinkAgainstMosquittoTest {
         SoftHsmGateway identity = SoftHsmGateway.get(PKI);
         await("some messages at the hub", 60, () -> observer.distinct() >= 1_000);
 
+        // As SCR does for a dynamic field reference: the field may be cleared before unbind is called.
+        link.bindForTest(null, spool, null);
         link.unbindIdentity(identity);
         await("the link DOWN", 10, () -> link.state() == LinkState.DOWN);
-        assertTrue(link.detail().contains(MqttLinkComponent.IDENTITY_WITHDRAWN), link.detail());
+        // The state's detail moves on to "no gateway identity" at once; the last error keeps why the connection ended.
+        assertTrue(link.stats().lastError.contains(MqttLinkComponent.IDENTITY_WITHDRAWN), link.stats().lastError);
         assertEquals(Health.DOWN, link.health().health(), link.health().summary());
         assertEquals(MqttLinkComponent.NO_IDENTITY, link.health().summary());
         await("everything in flight back in the spool", 10, () -> spool.inFlightCount() == 0);
