@@ -151,7 +151,10 @@ public class HubEndToEndIT {
         producer.start();
         await("acknowledgements flowing again", 60, () -> counter("acknowledged") >= first + 500);
         long pid = Long.parseLong(Files.readString(hubData.resolve("hub.pid")).strip());
-        run(List.of("kill", "-KILL", String.valueOf(pid)), "kill -KILL " + pid);
+        ProcessHandle hubProcess = ProcessHandle.of(pid)
+                .orElseThrow(() -> new AssertionError("the hub's pid " + pid + " (hub.pid) is not running"));
+        assertTrue("kill -KILL " + pid, hubProcess.destroyForcibly()); // SIGKILL: no clean broker shutdown
+        hubProcess.onExit().get(10, TimeUnit.SECONDS);
         await("the link no longer UP after the hub died", 30, () -> linkState() != LinkState.UP);
         await("upstream health DEGRADED", 10, () -> upstreamHealth().health() == Health.DEGRADED);
         assertTrue("the producer should still be running when the hub died; make it slower",
