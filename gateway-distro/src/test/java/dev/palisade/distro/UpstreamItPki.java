@@ -59,6 +59,12 @@ final class UpstreamItPki {
         pem(dir.resolve("observer.key"), observerKeys.getPrivate());
     }
 
+    /** Writes the CA certificate and its unencrypted PKCS#8 key (for {@code bin/palisade pki --ca-key}). */
+    void writeCa(Path certificate, Path key) throws Exception {
+        pem(certificate, ca);
+        pem(key, caKeys.getPrivate());
+    }
+
     /** Issues a client certificate for the CSR in {@code csr} and writes leaf + CA to {@code chain}. */
     void issueChain(Path csr, String cn, Path chain) throws Exception {
         PKCS10CertificationRequest request;

@@ -1,0 +1,396 @@
+package dev.palisade.distro;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import dev.palisade.api.health.Health;
+import dev.palisade.api.health.HealthIndicator;
+import dev.palisade.api.health.HealthReport;
+import dev.palisade.api.identity.GatewayIdentity;
+import dev.palisade.api.upstream.HubLink;
+import dev.palisade.api.upstream.LinkState;
+import dev.palisade.api.upstream.PublishOptions;
+import dev.palisade.api.upstream.Spool;
+import dev.palisade.api.upstream.SpoolStats;
+import dev.palisade.api.upstream.Upstream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The hub link in the real distribution against the project's reference hub ({@code hub/},
+ * docs/hub.md), set up as an integrator would: the hub started with {@code palisade-hub start},
+ * a CA registered by proof of possession ({@code ca upload}, {@code bin/palisade pki
+ * verification}, {@code ca verify}), the gateway registered under it ({@code device add
+ * --gateway --ca-chain}), the gateway key on a fresh SoftHSM2 token provisioned with
+ * {@code palisade:identity init/csr/install}, and the link trusting the hub's generated test CA.
+ *
+ * <p>What it proves: the link comes UP and the spool drains to the hub; the hub killed with
+ * SIGKILL mid-stream and restarted loses nothing the spool accepted; a gateway removed at the hub
+ * is disconnected, the link says why, and messages stay in the spool.
+ *
+ * <p>The hub offers no way to watch what it received (a gateway may only subscribe under its own
+ * topics and the hub has no observer), so "arrived" here means "acknowledged by the hub with
+ * PUBACK", the point where the gateway lets go of a message. Payload content at a subscriber is
+ * covered by UpstreamIT against Mosquitto.
+ *
+ * <p>Needs the hub built (the reactor builds the hub module first), the Debian package softhsm2
+ * and {@code SOFTHSM2_CONF} set by Failsafe; a missing one fails the test naming it.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HubEndToEndIT {
+
+    private static final String GATEWAY = "gw-hub-it";
+    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private CommandProcessor commands;
+
+    private Path hubData;
+
+    @Configuration
+    public Option[] configuration() {
+        return options(DistroOptions.distribution(TestDirectories.shortTempDirectory("palisade-hub-it")));
+    }
+
+    @After
+    public void stopHub() throws Exception {
+        if (hubData != null) {
+            hub("stop");
+        }
+    }
+
+    @Test
+    public void linkDrainsTheSpoolToTheReferenceHubSurvivesItsCrashAndReportsARemovedRegistration() throws Exception {
+        Path etc = Path.of(context.getProperty("palisade.etc"));
+        Path work = Files.createDirectories(Path.of(context.getProperty("palisade.data")).resolve("hub-it"));
+        hubData = work.resolve("hub");
+        int port = freePort();
+        hubOk("start", "--port", String.valueOf(port));
+
+        // The CA registered by proof of possession, the gateway under it.
+        UpstreamItPki pki = new UpstreamItPki();
+        pki.writeCa(work.resolve("ca.pem"), work.resolve("ca.key"));
+        String upload = hubOk("ca", "upload", "--name", "it-ca", work.resolve("ca.pem").toString());
+        Matcher code = CODE.matcher(upload);
+        assertTrue("ca upload printed no verification code: " + upload, code.find());
+        run(List.of(DistroOptions.home().resolve("bin/palisade").toString(), "pki", "verification", code.group(1),
+                "--ca", work.resolve("ca.pem").toString(), "--ca-key", work.resolve("ca.key").toString(), "--out",
+                work.toString()), "bin/palisade pki verification");
+        hubOk("ca", "verify", "it-ca", work.resolve("verification-" + code.group(1) + ".cer").toString());
+        hubOk("device", "add", GATEWAY, "--gateway", "--ca-chain");
+
+        provisionIdentity(etc, work, pki);
+
+        // 1. Messages published before the link exists are all acknowledged once it is UP.
+        Upstream upstream = service(Upstream.class);
+        Spool spool = service(Spool.class);
+        assertNotNull("the spool's Upstream service is running", upstream);
+        assertNotNull("the spool's Spool service is running", spool);
+        int first = 2_000;
+        publish(upstream, 0, first);
+        assertEquals(first, spool.stats().messages());
+        Files.writeString(etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
+                + "\nhub.trust.anchors = " + hubData.resolve("server/hub-test-ca.cer")
+                + "\ninflight.window = 64\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
+        // The hub re-reads its truststore every ~10 s: the first attempts may be refused.
+        await("the link UP against the hub", 90, () -> linkState() == LinkState.UP);
+        await("the spool drained to the hub", 60, () -> spool.stats().messages() == 0);
+        assertTrue(upstreamShown(), counter("acknowledged") >= first);
+        String shown = upstreamShown();
+        assertTrue(shown, shown.startsWith("state:          UP"));
+        assertTrue(shown, shown.contains("refused by hub 0"));
+
+        // 2. The hub SIGKILLed mid-stream while producers keep publishing, then restarted.
+        int second = 4_000;
+        AtomicInteger produced = new AtomicInteger(first);
+        AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try {
+                for (int i = first; i < first + second; i++) {
+                    publish(upstream, i, i + 1);
+                    produced.incrementAndGet();
+                    if (i % 20 == 0) {
+                        Thread.sleep(5);
+                    }
+                }
+            } catch (Throwable e) {
+                producerFailure.set(e);
+            }
+        }, "hub-it-producer");
+        producer.start();
+        await("acknowledgements flowing again", 60, () -> counter("acknowledged") >= first + 500);
+        long pid = Long.parseLong(Files.readString(hubData.resolve("hub.pid")).strip());
+        ProcessHandle hubProcess = ProcessHandle.of(pid)
+                .orElseThrow(() -> new AssertionError("the hub's pid " + pid + " (hub.pid) is not running"));
+        assertTrue("kill -KILL " + pid, hubProcess.destroyForcibly()); // SIGKILL: no clean broker shutdown
+        hubProcess.onExit().get(10, TimeUnit.SECONDS);
+        await("the link no longer UP after the hub died", 30, () -> linkState() != LinkState.UP);
+        await("upstream health DEGRADED", 10, () -> upstreamHealth().health() == Health.DEGRADED);
+        assertTrue("the producer should still be running when the hub died; make it slower",
+                produced.get() < first + second);
+        Thread.sleep(2_000); // a few refused reconnects, while messages pile up in the spool
+        assertTrue("messages wait in the spool while the hub is down", spool.stats().messages() > 0);
+        hubOk("start", "--port", String.valueOf(port));
+        producer.join(TimeUnit.SECONDS.toMillis(120));
+        assertEquals("every publish accepted by the spool", null, producerFailure.get());
+        await("the link UP again after the hub restarted", 60, () -> linkState() == LinkState.UP);
+        await("every message the spool accepted acknowledged by the hub", 120, () -> spool.stats().messages() == 0);
+        SpoolStats stats = spool.stats();
+        assertEquals("nothing dropped by the spool", 0, stats.dropped());
+        assertEquals("nothing expired in the spool", 0, stats.expired());
+        assertTrue(upstreamShown(), counter("acknowledged") >= first + second);
+        assertTrue(upstreamShown(), upstreamShown().contains("refused by hub 0"));
+
+        // 3. The gateway's registration removed at the hub: disconnected, refused, messages kept.
+        hubOk("device", "remove", GATEWAY);
+        await("the link dropped after its registration was removed", 20, () -> linkState() != LinkState.UP);
+        int third = 100;
+        publish(upstream, first + second, first + second + third);
+        Thread.sleep(5_000); // several reconnect attempts, each refused
+        assertTrue("the link must not come UP without a registration", linkState() != LinkState.UP);
+        assertEquals("the messages stay in the spool", third, spool.stats().messages());
+        String refused = upstreamShown();
+        assertTrue("the link should say the hub refused it (CONNACK 0x87): " + refused,
+                refused.contains("last error:     cannot connect to ssl://127.0.0.1:" + port + ": Not authorized"));
+        String hubLog = Files.readString(hubData.resolve("hub.log"));
+        assertTrue("the hub should log why it dropped the gateway" + hubLogTail(),
+                hubLog.contains("gateway '" + GATEWAY + "' disconnected: no device is registered for the client certificate"));
+        assertTrue("the hub should have accepted the gateway before and after its restart" + hubLogTail(),
+                hubLog.split("gateway '" + GATEWAY + "' connected", -1).length - 1 >= 2);
+        HealthReport health = upstreamHealth();
+        assertEquals(health.toString(), Health.DEGRADED, health.health());
+    }
+
+    // --- the hub ---
+
+    private String hubOk(String... arguments) throws Exception {
+        Result result = hub(arguments);
+        if (result.exit != 0) {
+            throw new AssertionError("palisade-hub " + String.join(" ", arguments) + " exited " + result.exit + ": "
+                    + result.output + hubLogTail());
+        }
+        return result.output;
+    }
+
+    private Result hub(String... arguments) throws Exception {
+        String basedir = System.getProperty("palisade.distro.basedir");
+        if (basedir == null) {
+            throw new AssertionError("system property palisade.distro.basedir is not set (Failsafe sets it)");
+        }
+        Path launcher = Path.of(basedir).resolve("../hub/bin/palisade-hub").normalize();
+        if (!Files.isExecutable(launcher)) {
+            throw new AssertionError("the reference hub's launcher " + launcher + " is missing");
+        }
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PALISADE_HUB_DATA", hubData.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(150, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not finish: " + output);
+        }
+        return new Result(process.exitValue(), output);
+    }
+
+    private String hubLogTail() {
+        try {
+            List<String> log = Files.readAllLines(hubData.resolve("hub.log"));
+            return "\nhub.log ends:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    // --- the gateway ---
+
+    private void provisionIdentity(Path etc, Path work, UpstreamItPki pki) throws Exception {
+        String pin = provisionToken();
+        Path pinFile = work.resolve("token.pin");
+        Files.writeString(pinFile, pin + "\n");
+        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(etc.resolve("dev.palisade.identity.pkcs11.cfg"), "library = " + softHsmLibrary()
+                + "\nslot.index = 0\npin.file = " + pinFile + "\n");
+        awaitCommand("palisade:identity init");
+        Path csr = work.resolve("gw.csr");
+        GatewayChecks.execute(commands, "palisade:identity csr --subject CN=" + GATEWAY + " --out " + csr);
+        pki.issueChain(csr, GATEWAY, work.resolve("chain.pem"));
+        GatewayChecks.execute(commands, "palisade:identity install " + work.resolve("chain.pem") + " --root "
+                + work.resolve("ca.pem"));
+        await("the gateway identity", 30, () -> service(GatewayIdentity.class) != null);
+    }
+
+    private static void publish(Upstream upstream, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            upstream.publish("meter-" + (i % 5), Upstream.TELEMETRY, ("m-" + i).getBytes(StandardCharsets.UTF_8),
+                    PublishOptions.priority(5));
+        }
+    }
+
+    private LinkState linkState() {
+        HubLink link = service(HubLink.class);
+        return link == null ? null : link.state();
+    }
+
+    private HealthReport upstreamHealth() {
+        ServiceTracker<HealthIndicator, HealthIndicator> tracker = new ServiceTracker<>(context, HealthIndicator.class, null);
+        tracker.open();
+        try {
+            for (Object indicator : tracker.getServices() == null ? new Object[0] : tracker.getServices()) {
+                HealthReport report = ((HealthIndicator) indicator).health();
+                if ("upstream".equals(report.component())) {
+                    return report;
+                }
+            }
+            throw new AssertionError("no upstream health indicator");
+        } finally {
+            tracker.close();
+        }
+    }
+
+    private long counter(String name) {
+        String value = upstreamHealth().details().get(name);
+        return value == null ? -1 : Long.parseLong(value);
+    }
+
+    private String upstreamShown() {
+        try {
+            return GatewayChecks.execute(commands, "palisade:upstream");
+        } catch (Exception e) {
+            throw new AssertionError("palisade:upstream failed", e);
+        }
+    }
+
+    private void awaitCommand(String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                GatewayChecks.execute(commands, line);
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("'" + line + "' kept failing: " + e.getMessage(), e);
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static String provisionToken() throws Exception {
+        String conf = System.getenv("SOFTHSM2_CONF");
+        if (conf == null) {
+            throw new AssertionError("SOFTHSM2_CONF is not set in the test JVM (Failsafe sets it): SoftHSM needs it before"
+                    + " the library loads");
+        }
+        // A fresh token directory: a token left by an earlier run would be slot 0, with another PIN.
+        Path tokens = Path.of(conf).getParent().resolve("tokens");
+        if (Files.exists(tokens)) {
+            try (java.util.stream.Stream<Path> old = Files.walk(tokens)) {
+                for (Path path : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+        Files.createDirectories(tokens);
+        Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        String pin = String.valueOf(100_000_000 + new SecureRandom().nextInt(800_000_000));
+        run(List.of("softhsm2-util", "--init-token", "--free", "--label", "hub-it", "--so-pin", pin + "9", "--pin", pin),
+                "softhsm2-util --init-token (Debian package softhsm2)");
+        return pin;
+    }
+
+    private static String softHsmLibrary() {
+        for (String candidate : List.of("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+                "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so")) {
+            if (Files.exists(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("libsofthsm2.so not found: install the Debian package softhsm2");
+    }
+
+    // --- helpers ---
+
+    private static String run(List<String> command, String what) throws Exception {
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError(what + " cannot be started: " + e.getMessage(), e);
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new AssertionError(what + " failed: " + output);
+        }
+        return output;
+    }
+
+    private <T> T service(Class<T> type) {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
+        tracker.open();
+        try {
+            return tracker.getService();
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Waits for {@code condition}; on time-out, says what the link and the hub last reported. */
+    private void await(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                String link;
+                try {
+                    link = GatewayChecks.execute(commands, "palisade:upstream");
+                } catch (Exception e) {
+                    link = "(palisade:upstream failed: " + e + ")";
+                }
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "\n" + link
+                        + hubLogTail());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
