@@ -278,6 +278,21 @@ class HubEnrollmentTest {
     }
 
     @Test
+    void aBatchOfOneThousandIsProvenUnderOneGatewaySignature() throws Exception {
+        List<Child> children = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            children.add(new Child(device(plantIssuing, "plant-" + i), Mode.values()[i % 3]));
+        }
+        long start = System.nanoTime();
+        Results r = enroll(gateway1, "gw-001", gw001, children);
+        System.out.printf("1,000 children enrolled in one batch in %d ms (one request, one proof)%n",
+                (System.nanoTime() - start) / 1_000_000);
+        assertEquals(1000, r.entries().size());
+        assertEnrolled(r);
+        assertTrue(gateway1.publish("d/plant-999/telemetry", "{}") < 0x80);
+    }
+
+    @Test
     void chainsTheHubCannotTrustAreRefusedAtTheRequest() throws Exception {
         assertRefusedAtRequest(Reason.UNKNOWN_CA, new Child(device(strangerRoot, "stray-1"), Mode.RELAY));
         assertRefusedAtRequest(Reason.CA_NOT_VERIFIED, new Child(device(pendingRoot, "pending-1"), Mode.RELAY));
