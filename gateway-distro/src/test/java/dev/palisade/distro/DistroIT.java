@@ -102,7 +102,7 @@ public class DistroIT {
         assertEquals(2, unknown.exitCode());
         // The list grows with every bundle that adds commands; check the form and a few members.
         assertTrue(unknown.err(), unknown.err().contains("unknown command 'nosuch'; the gateway offers: "));
-        for (String command : List.of("identity", "status", "trust", "verify", "devices", "modbus")) {
+        for (String command : List.of("identity", "status", "trust", "verify", "devices", "modbus", "spool", "upstream")) {
             assertTrue(unknown.err(), unknown.err().matches("(?s).*offers: (.*, )?" + command + "([,\\s].*)?"));
         }
 

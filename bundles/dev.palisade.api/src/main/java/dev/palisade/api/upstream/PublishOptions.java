@@ -13,15 +13,15 @@ import java.util.Objects;
  * @param priority 0 (least urgent) to 9 (most urgent). Higher priorities are sent first after an
  *        outage, and the drop-oldest overflow policy drops the lowest priority first.
  * @param timeToLive how long the message is worth sending, counted from acceptance; a message
- *        older than that is discarded unsent and counted as expired. {@code null} for no expiry;
- *        otherwise positive.
+ *        older than that is discarded unsent and counted as expired. {@code null} for the spool's
+ *        configured default time to live (none unless the operator sets one); otherwise positive.
  */
 public record PublishOptions(int priority, Duration timeToLive) {
 
     /** The priority of {@link #DEFAULT}: the middle of the range, leaving room above for alarms. */
     public static final int DEFAULT_PRIORITY = 4;
 
-    /** Priority {@value #DEFAULT_PRIORITY}, no expiry: ordinary telemetry. */
+    /** Priority {@value #DEFAULT_PRIORITY}, the spool's default time to live: ordinary telemetry. */
     public static final PublishOptions DEFAULT = new PublishOptions(DEFAULT_PRIORITY, null);
 
     /** Validates the fields. */
@@ -36,7 +36,7 @@ public record PublishOptions(int priority, Duration timeToLive) {
 
     /**
      * @param priority 0 to 9
-     * @return options with that priority and no expiry
+     * @return options with that priority and the spool's default time to live
      */
     public static PublishOptions priority(int priority) {
         return new PublishOptions(priority, null);

@@ -24,8 +24,10 @@ public interface Spool {
 
     /**
      * Appends a message, durably per the sync policy (see {@link Upstream#publish}). Under the
-     * drop-oldest overflow policy this may drop older messages of the lowest priority to make
-     * room; under the refuse policy a full spool refuses.
+     * drop-oldest overflow policy this may drop the oldest queued messages of the lowest priority
+     * held to make room, but never a message more urgent than this one and never one in flight
+     * (if that is not enough, this one is refused with {@code SPOOL_FULL}); under the refuse
+     * policy a full spool refuses. Expired messages are removed before anything is dropped.
      *
      * @param message the message; never {@code null}
      * @return the message's sequence number
@@ -45,7 +47,7 @@ public interface Spool {
      *        called on the caller's thread, must be fast and must not block; never {@code null}
      * @param wait how long to wait for an eligible message when there is none; {@link Duration#ZERO}
      *        to return at once; never {@code null}
-     * @return the messages, possibly empty; never {@code null}
+     * @return the messages, possibly empty (at once when the spool is closing); never {@code null}
      * @throws InterruptedException if the calling thread is interrupted while waiting
      */
     List<SpoolEntry> next(int max, Predicate<String> eligibleKey, Duration wait) throws InterruptedException;

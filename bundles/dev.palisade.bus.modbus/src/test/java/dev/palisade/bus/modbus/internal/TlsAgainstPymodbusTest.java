@@ -190,6 +190,11 @@ class TlsAgainstPymodbusTest {
         public X509ExtendedKeyManager keyManager() {
             return keyManager;
         }
+
+        @Override
+        public javax.net.ssl.SSLContext sslContext(javax.net.ssl.TrustManager[] trustManagers, String jsseProvider) {
+            throw new UnsupportedOperationException("not used by the Modbus bus: it builds its context from keyManager()");
+        }
     }
 
     /** One domain "plant": PKIX to one anchor, identity = subject CN. */

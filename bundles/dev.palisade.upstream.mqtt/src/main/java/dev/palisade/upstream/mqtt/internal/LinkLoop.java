@@ -1,0 +1,211 @@
+package dev.palisade.upstream.mqtt.internal;
+
+import dev.palisade.api.identity.GatewayIdentity;
+import dev.palisade.api.upstream.LinkState;
+import dev.palisade.api.upstream.UpstreamException.Reason;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The link's one thread: connect, drain until the connection ends, tear down, wait a jittered
+ * backoff, again — an explicit state machine instead of Paho's automatic reconnect, so that the
+ * link always knows what is in flight and releases it to the spool when a connection ends.
+ */
+final class LinkLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LinkLoop.class);
+    static final byte[] ONLINE = "{\"v\":1,\"state\":\"online\"}".getBytes(StandardCharsets.UTF_8);
+    static final byte[] OFFLINE = "{\"v\":1,\"state\":\"offline\"}".getBytes(StandardCharsets.UTF_8);
+
+    private final MqttLinkComponent link;
+    private final LinkSettings settings;
+    private final LinkStats stats;
+    private final SessionExchanges exchanges;
+    private final Backoff backoff;
+    private final BlockingQueue<Object> wakeups = new LinkedBlockingQueue<>();
+    private final Map<String, Instant> heldKeys = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private volatile HubSession session;
+
+    LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
+        this.link = link;
+        this.settings = settings;
+        this.stats = stats;
+        this.exchanges = exchanges;
+        this.backoff = new Backoff(settings.backoffMinMillis(), settings.backoffMaxMillis(),
+                n -> ThreadLocalRandom.current().nextLong(n));
+    }
+
+    HubSession session() {
+        HubSession current = session;
+        return current != null && current.isUp() ? current : null;
+    }
+
+    /** Something the loop waits for appeared (identity, spool, trust service): try now. */
+    void wake() {
+        wakeups.offer(Boolean.TRUE);
+    }
+
+    void stop() {
+        running = false;
+        wake();
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            String missing = link.missingPrerequisite();
+            if (missing != null) {
+                link.changeState(LinkState.DOWN, missing);
+                pause(settings.backoffMaxMillis());
+                continue;
+            }
+            link.changeState(LinkState.CONNECTING, "connecting to " + settings.uri());
+            HubSession current = null;
+            String reason;
+            try {
+                current = connect();
+                session = current;
+                backoff.reset();
+                stats.connects.incrementAndGet();
+                stats.connectedSince = Instant.now();
+                link.changeState(LinkState.UP, "connected to " + settings.uri() + " as " + current.topics.root
+                        + "… (window " + stats.window + ", hub Receive Maximum " + stats.receiveMaximum + ")");
+                current.drain(link::spool, () -> running, settings.batchSize(), settings.linger());
+                reason = running ? current.endReason() : "the link is stopping";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reason = "the link is stopping";
+                running = false;
+            } catch (Exception e) {
+                stats.connectFailures.incrementAndGet();
+                reason = "cannot connect to " + settings.uri() + ": " + LinkErrors.describe(e);
+            }
+            session = null;
+            stats.connectedSince = null;
+            if (current != null) {
+                current.end(reason);
+                teardown(current, !running);
+            }
+            exchanges.failAll(running ? Reason.LINK_DOWN : Reason.CLOSED, "the link to the hub went down: " + reason);
+            if (!running) {
+                link.changeState(LinkState.DOWN, "stopped");
+                return;
+            }
+            stats.error(reason);
+            long delay = backoff.nextDelayMillis();
+            link.changeState(LinkState.DOWN, reason + "; next attempt in " + delay + " ms");
+            pause(delay);
+        }
+        link.changeState(LinkState.DOWN, "stopped");
+    }
+
+    private HubSession connect() throws Exception {
+        GatewayIdentity identity = link.identity();
+        Topics topics = new Topics(identity.gatewayId());
+        String host = URI.create(settings.uri()).getHost();
+        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link.trustService(), host);
+        SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
+
+        // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
+        // in throughput for nothing. The client id is the gateway id from the certificate.
+        MqttAsyncClient client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence());
+        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack());
+        client.setCallback(created);
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setSocketFactory(context.getSocketFactory());
+        options.setHttpsHostnameVerificationEnabled(true);
+        options.setAutomaticReconnect(false);
+        options.setCleanStart(true);
+        options.setSessionExpiryInterval(0L);
+        options.setKeepAliveInterval(settings.keepAliveSeconds());
+        options.setConnectionTimeout(settings.connectTimeoutSeconds());
+        options.setWill(topics.status(), new MqttMessage(OFFLINE, 1, true, null));
+        try {
+            IMqttToken connected = client.connect(options);
+            connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
+            created.openWindow(settings.inflightWindow(),
+                    connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
+            String[] filters = topics.commandFilters();
+            IMqttToken subscribed = client.subscribe(new MqttSubscription[] {new MqttSubscription(filters[0], 1),
+                    new MqttSubscription(filters[1], 1), new MqttSubscription(topics.responses(), 1)});
+            subscribed.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
+            int[] granted = subscribed.getReasonCodes();
+            if (granted != null) {
+                for (int code : granted) {
+                    if (code >= 0x80) {
+                        LOG.warn("Hub link: the hub refused a subscription for commands or responses (reason 0x{});"
+                                + " commands or requests will not work", Integer.toHexString(code));
+                    }
+                }
+            }
+            client.publish(topics.status(), new MqttMessage(ONLINE, 1, true, null));
+            return created;
+        } catch (Exception e) {
+            teardown(created, false);
+            throw e;
+        }
+    }
+
+    /** Ends a connection: back to the spool whatever was in flight, then close Paho's threads. */
+    private void teardown(HubSession ended, boolean graceful) {
+        try {
+            if (graceful && ended.client.isConnected()) {
+                // A clean DISCONNECT suppresses the will, so say offline ourselves first.
+                ended.client.publish(ended.topics.status(), new MqttMessage(OFFLINE, 1, true, null)).waitForCompletion(2_000);
+                ended.client.disconnect(2_000).waitForCompletion(3_000);
+            }
+        } catch (Exception e) {
+            LOG.info("Hub link: clean disconnect failed ({}); closing", LinkErrors.describe(e));
+        }
+        int released = ended.releaseAll();
+        if (released > 0) {
+            LOG.info("Hub link: {} unacknowledged messages returned to the spool", released);
+        }
+        try {
+            if (ended.client.isConnected()) {
+                ended.client.disconnectForcibly(0, 1_000, false);
+            }
+        } catch (Exception e) {
+            LOG.debug("Hub link: forced disconnect: {}", e.toString());
+        }
+        try {
+            ended.client.close(true);
+        } catch (Exception e) {
+            LOG.debug("Hub link: close: {}", e.toString());
+        }
+    }
+
+    private void pause(long millis) {
+        try {
+            wakeups.poll(millis, TimeUnit.MILLISECONDS);
+            wakeups.clear();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    Duration holdBack() {
+        return settings.holdBack();
+    }
+}

@@ -1,0 +1,311 @@
+package dev.palisade.upstream.mqtt.internal;
+
+import dev.palisade.api.health.Health;
+import dev.palisade.api.health.HealthIndicator;
+import dev.palisade.api.health.HealthReport;
+import dev.palisade.api.identity.GatewayIdentity;
+import dev.palisade.api.trust.TrustService;
+import dev.palisade.api.upstream.CommandHandler;
+import dev.palisade.api.upstream.HubLink;
+import dev.palisade.api.upstream.LinkListener;
+import dev.palisade.api.upstream.LinkState;
+import dev.palisade.api.upstream.Spool;
+import dev.palisade.api.upstream.UpstreamException;
+import dev.palisade.api.upstream.UpstreamException.Reason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub link: provides {@link HubLink} and the {@code upstream} health indicator, runs the
+ * {@link LinkLoop} that drains the {@link Spool} to the hub, and dispatches commands to the
+ * {@link CommandHandler} whiteboard.
+ *
+ * <p>Configuration is required: a gateway without {@code etc/dev.palisade.upstream.mqtt.cfg} has no
+ * hub and no link (and {@code palisade:upstream} says so); a configured link that cannot work
+ * (bad value, no identity) is DOWN in {@code palisade:status} with the reason.
+ *
+ * <p>Identity, spool and trust service are optional dynamic references so that the link can
+ * say what it is missing (health DOWN "no gateway identity") instead of silently not existing,
+ * and so that replacing the spool or identity bundle does not restart the link.
+ */
+@Component(name = MqttLinkComponent.PID, configurationPid = MqttLinkComponent.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        service = {HubLink.class, HealthIndicator.class, MqttLinkComponent.class})
+@Designate(ocd = LinkConfig.class)
+public final class MqttLinkComponent implements HubLink, HealthIndicator {
+
+    static final String PID = "dev.palisade.upstream.mqtt";
+    static final String COMPONENT = "upstream";
+    private static final Logger LOG = LoggerFactory.getLogger(MqttLinkComponent.class);
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, bind = "bindIdentity", unbind = "unbindIdentity")
+    private volatile GatewayIdentity identity;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, bind = "bindSpool", unbind = "unbindSpool")
+    private volatile Spool spool;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, bind = "bindTrust", unbind = "unbindTrust")
+    private volatile TrustService trustService;
+
+    private final CommandRouter router = new CommandRouter();
+    private final LinkListeners listeners = new LinkListeners();
+    private final LinkStats stats = new LinkStats();
+    private final LinkSettings settings;
+    private final String configError;
+    private final ScheduledExecutorService timer;
+    private final LinkLoop loop;
+    private final Thread thread;
+    private volatile LinkState state = LinkState.DOWN;
+    private volatile String detail = "starting";
+
+    @Activate
+    public MqttLinkComponent(LinkConfig config) {
+        LinkSettings checked = null;
+        String error = null;
+        try {
+            checked = LinkSettings.from(config);
+        } catch (IllegalArgumentException e) {
+            error = e.getMessage();
+            LOG.warn("Hub link not started: {}", error);
+        }
+        this.settings = checked;
+        this.configError = error;
+        if (checked == null) {
+            this.timer = null;
+            this.loop = null;
+            this.thread = null;
+            detail = error;
+            return;
+        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "palisade-upstream-timer"));
+        this.loop = new LinkLoop(this, checked,
+                stats, new SessionExchanges(router, timer, checked.commandTimeout(), stats));
+        this.thread = new Thread(loop, "palisade-upstream-link");
+        this.thread.start();
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        if (loop != null) {
+            loop.stop();
+            thread.join(TimeUnit.SECONDS.toMillis(15));
+            if (thread.isAlive()) {
+                LOG.warn("Hub link: the link thread did not stop within 15 s; interrupting it");
+                thread.interrupt();
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            timer.shutdownNow();
+        }
+        listeners.close();
+    }
+
+    // --- HubLink ---
+
+    @Override
+    public LinkState state() {
+        return state;
+    }
+
+    @Override
+    public CompletionStage<byte[]> request(String suffix, byte[] payload, Duration timeout) {
+        Topics.checkSuffix(suffix);
+        Objects.requireNonNull(payload, "payload");
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("request timeout must be positive, got " + timeout);
+        }
+        HubSession session = loop == null ? null : loop.session();
+        if (session == null) {
+            return CompletableFuture.failedFuture(new UpstreamException(Reason.LINK_DOWN,
+                    "the link to the hub is " + state + ": " + detail));
+        }
+        return session.exchanges.request(session, suffix, payload, timeout);
+    }
+
+    // --- health ---
+
+    @Override
+    public HealthReport health() {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("state", state.toString());
+        if (settings != null) {
+            details.put("hub", settings.uri());
+        }
+        HubSession session = loop == null ? null : loop.session();
+        details.put("in-flight", String.valueOf(session == null ? 0 : session.inFlight()));
+        details.put("window", String.valueOf(stats.window));
+        details.put("acknowledged", String.valueOf(stats.acknowledged.get()));
+        if (!stats.lastError.isEmpty()) {
+            details.put("last error", stats.lastError + " (" + stats.lastErrorAt + ")");
+        }
+        String missing = configError != null ? configError : missingPrerequisite();
+        Health health;
+        String summary;
+        if (missing != null) {
+            health = Health.DOWN;
+            summary = missing;
+        } else if (state == LinkState.UP) {
+            health = spool == null ? Health.DEGRADED : Health.UP;
+            summary = spool == null ? "connected, but no spool is running: nothing is drained" : detail;
+        } else {
+            health = Health.DEGRADED;
+            summary = state == LinkState.CONNECTING ? "connecting to " + settings.uri() : "reconnecting: " + detail;
+        }
+        return new HealthReport(COMPONENT, health, summary, details, Instant.now());
+    }
+
+    // --- for LinkLoop and the shell ---
+
+    /** @return why the link cannot try to connect now, or {@code null} if it can */
+    String missingPrerequisite() {
+        if (configError != null) {
+            return configError;
+        }
+        if (identity == null) {
+            return "no gateway identity: provision the token and install the chain (palisade:identity)";
+        }
+        if (!settings.trustDomain().isEmpty() && trustService == null) {
+            return "hub.trust.domain is '" + settings.trustDomain() + "' but no trust service is running";
+        }
+        return null;
+    }
+
+    void changeState(LinkState next, String why) {
+        LinkState previous = state;
+        String previousDetail = detail;
+        state = next;
+        detail = why;
+        if (previous == next && (next != LinkState.DOWN || Objects.equals(previousDetail, why))) {
+            return;
+        }
+        // One line per change for the field engineer; connection attempts themselves stay quiet.
+        if (next == LinkState.UP) {
+            LOG.info("Hub link UP: {}", why);
+        } else if (next == LinkState.DOWN) {
+            LOG.warn("Hub link DOWN: {}", why);
+        } else {
+            LOG.debug("Hub link {}: {}", next, why);
+        }
+        listeners.changed(next, why);
+    }
+
+    GatewayIdentity identity() {
+        return identity;
+    }
+
+    Spool spool() {
+        return spool;
+    }
+
+    TrustService trustService() {
+        return trustService;
+    }
+
+    LinkStats stats() {
+        return stats;
+    }
+
+    LinkSettings settings() {
+        return settings;
+    }
+
+    String detail() {
+        return configError != null ? configError : detail;
+    }
+
+    int inFlight() {
+        HubSession session = loop == null ? null : loop.session();
+        return session == null ? 0 : session.inFlight();
+    }
+
+    // --- references ---
+
+    void bindIdentity(GatewayIdentity bound) {
+        identity = bound;
+        wake();
+    }
+
+    void unbindIdentity(GatewayIdentity gone) {
+        if (identity == gone) {
+            identity = null;
+        }
+    }
+
+    void bindSpool(Spool bound) {
+        spool = bound;
+        wake();
+    }
+
+    void unbindSpool(Spool gone) {
+        if (spool == gone) {
+            spool = null;
+        }
+    }
+
+    void bindTrust(TrustService bound) {
+        trustService = bound;
+        wake();
+    }
+
+    void unbindTrust(TrustService gone) {
+        if (trustService == gone) {
+            trustService = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeCommandHandler")
+    void addCommandHandler(CommandHandler handler, Map<String, Object> properties) {
+        router.add(handler, properties);
+    }
+
+    void removeCommandHandler(CommandHandler handler) {
+        router.remove(handler);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeLinkListener")
+    void addLinkListener(LinkListener listener) {
+        listeners.add(listener, state, detail);
+    }
+
+    void removeLinkListener(LinkListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void wake() {
+        LinkLoop current = loop;
+        if (current != null) {
+            current.wake();
+        }
+    }
+
+    /** Test hook: connects the component without OSGi. */
+    void bindForTest(GatewayIdentity id, Spool s, TrustService t) {
+        identity = id;
+        spool = s;
+        trustService = t;
+        wake();
+    }
+}
