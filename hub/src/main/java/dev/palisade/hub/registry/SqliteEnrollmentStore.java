@@ -77,6 +77,16 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
         }
     }
 
+    /** A read: one statement in autocommit mode, no write lock (WAL readers never block). */
+    private synchronized <T> T read(String what, Work<T> work) throws RegistryException {
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new RegistryException(Reason.UNAVAILABLE, what + ": the hub registry " + file + " cannot be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
     private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement p = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
@@ -125,7 +135,7 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
 
     @Override
     public Optional<String> parentOf(String child) throws RegistryException {
-        return transaction("reading the parent of '" + child + "'", c -> {
+        return read("reading the parent of '" + child + "'", c -> {
             try (PreparedStatement p = prepare(c, "SELECT gateway FROM child WHERE id = ?", child); ResultSet rs = p.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
             }
