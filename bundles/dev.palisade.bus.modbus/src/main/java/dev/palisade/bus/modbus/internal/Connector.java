@@ -13,6 +13,17 @@ interface Connector {
      */
     Socket connect(String host, int port, int timeoutMillis) throws IOException;
 
+    /**
+     * Asks again whether the peer of an open connection is still trusted: a deny-list entry or
+     * a revocation made while it is connected must cut it, not wait for the next handshake.
+     * Called before requests are written; cheap when nothing is due.
+     *
+     * @return null if it is (or nothing is checked), else the reason it is refused now
+     */
+    default String refusal(Socket socket) {
+        return null;
+    }
+
     /** Plain TCP with Nagle off: requests are small and latency matters. */
     Connector PLAIN = (host, port, timeoutMillis) -> {
         Socket socket = new Socket();

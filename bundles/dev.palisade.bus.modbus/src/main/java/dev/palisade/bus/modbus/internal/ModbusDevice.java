@@ -116,6 +116,7 @@ final class ModbusDevice implements LeafDevice {
 
     /** The device's TLS certificate was refused: no polling until the configuration or domain changes. */
     void refused(String reason) {
+        identity = null; // what it proved before no longer holds; the next accepted handshake sets it again
         setStatus(DeviceState.REFUSED, reason);
     }
 

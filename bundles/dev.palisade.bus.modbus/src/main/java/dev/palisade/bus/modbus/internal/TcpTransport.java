@@ -108,6 +108,18 @@ final class TcpTransport implements Transport {
 
     /** Writes waiting requests while the connection is up and the in-flight window allows. */
     private void sendWaiting() {
+        if (out != null && !waiting.isEmpty()) {
+            String refusal = connector.refusal(socket);
+            if (refusal != null) {
+                LOG.info("Modbus device {}: closing the connection to {}:{}: its certificate is refused now: {}", name, host,
+                        port, refusal);
+                ModbusException failure = ModbusException.refused(refusal);
+                waiting.forEach(pending -> fail(pending, failure));
+                waiting.clear();
+                dropConnection();
+                return;
+            }
+        }
         while (out != null && inFlight.size() < maxInFlight && !waiting.isEmpty()) {
             Pending pending = waiting.poll();
             if (pending.result.isDone()) {

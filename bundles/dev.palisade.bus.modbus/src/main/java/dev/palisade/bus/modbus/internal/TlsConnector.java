@@ -17,10 +17,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 
@@ -41,6 +43,9 @@ final class TlsConnector implements Connector {
     private final String domain;
     private final String expectedIdentity;
     private final Consumer<PeerIdentity> accepted;
+    private final long recheckNanos;
+    /** When the open connection's peer is next verified again (System.nanoTime). */
+    private volatile long nextRecheck;
 
     TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
             String expectedIdentity, Consumer<PeerIdentity> accepted) {
@@ -49,6 +54,36 @@ final class TlsConnector implements Connector {
         this.domain = domain;
         this.expectedIdentity = expectedIdentity;
         this.accepted = accepted;
+        this.recheckNanos = TimeUnit.SECONDS.toNanos(1);
+    }
+
+    /**
+     * At most once a second: the trust service again on the chain the open connection's peer
+     * presented. A cached verdict makes that cheap, and the deny-list is applied on every request.
+     */
+    @Override
+    public String refusal(Socket socket) {
+        long now = System.nanoTime();
+        if (!(socket instanceof SSLSocket ssl) || now - nextRecheck < 0) {
+            return null;
+        }
+        nextRecheck = now + recheckNanos;
+        TrustService trustService = trust.get();
+        if (trustService == null) {
+            return null; // the service is being replaced: the next handshake will need it
+        }
+        try {
+            List<byte[]> ders = new ArrayList<>();
+            for (Certificate certificate : ssl.getSession().getPeerCertificates()) {
+                ders.add(certificate.getEncoded());
+            }
+            Verdict verdict = trustService.verify(new TrustRequest(domain, ders, Purpose.SERVER, null, expectedIdentity));
+            return verdict.accepted() ? null : refusal(verdict);
+        } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
+            return "the device's certificate cannot be read again: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "the trust service failed to verify the device again (fail closed): " + e;
+        }
     }
 
     @Override
@@ -84,10 +119,11 @@ final class TlsConnector implements Connector {
             plain.close();
             RejectedCertificateException rejected = rejection(e);
             if (rejected != null) {
-                throw new RefusedPeerException(rejected.verdict().message(), e);
+                throw new RefusedPeerException(refusal(rejected.verdict()), e);
             }
             throw new IOException("TLS handshake with " + host + ":" + port + " failed: " + TcpTransport.describe(e), e);
         }
+        nextRecheck = System.nanoTime() + recheckNanos;
         try {
             accepted.accept(peer(trustService, ssl.getSession().getPeerCertificates()));
         } catch (IOException e) {
@@ -111,9 +147,17 @@ final class TlsConnector implements Connector {
         // The trust manager accepted this chain; ask again (a cache hit) for the derived identity.
         Verdict verdict = trustService.verify(new TrustRequest(domain, ders, Purpose.SERVER, null, expectedIdentity));
         if (!verdict.accepted()) {
-            throw new RefusedPeerException(verdict.message(), null);
+            throw new RefusedPeerException(refusal(verdict), null);
         }
         return new PeerIdentity(chain, verdict.deviceIdentity(), domain, Instant.now(), new byte[0]);
+    }
+
+    /**
+     * The reason shown on the REFUSED device: the verdict's reason code first, as {@code palisade:verify}
+     * names it (the trust service's message alone does not say which rule failed in a word).
+     */
+    static String refusal(Verdict verdict) {
+        return verdict.reason() == null ? verdict.message() : verdict.reason().name() + ": " + verdict.message();
     }
 
     private static RejectedCertificateException rejection(Throwable e) {

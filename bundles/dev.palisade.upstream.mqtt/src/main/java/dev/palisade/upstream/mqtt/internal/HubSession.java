@@ -50,6 +50,7 @@ final class HubSession implements MqttCallback {
     private final Duration holdBack;
     private volatile Semaphore window = new Semaphore(0);
     private volatile String endReason;
+    private volatile boolean endedByGateway;
 
     HubSession(MqttAsyncClient client, Topics topics, LinkStats stats, SessionExchanges exchanges,
             Map<String, Instant> heldKeys, Duration holdBack) {
@@ -85,6 +86,16 @@ final class HubSession implements MqttCallback {
         if (endReason == null) {
             endReason = reason;
         }
+    }
+
+    /** The gateway ends this connection itself (not the hub or the network): tear it down cleanly. */
+    void endByGateway(String reason) {
+        endedByGateway = true;
+        end(reason);
+    }
+
+    boolean endedByGateway() {
+        return endedByGateway;
     }
 
     int inFlight() {

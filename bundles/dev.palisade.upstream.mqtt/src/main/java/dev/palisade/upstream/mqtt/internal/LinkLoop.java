@@ -45,6 +45,8 @@ final class LinkLoop implements Runnable {
     private final Map<String, Instant> heldKeys = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile HubSession session;
+    /** The identity the current or last connection was made with. */
+    private volatile GatewayIdentity connectedAs;
 
     LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
         this.link = link;
@@ -65,6 +67,17 @@ final class LinkLoop implements Runnable {
         wakeups.offer(Boolean.TRUE);
     }
 
+    /**
+     * Ends the current connection cleanly (offline status, DISCONNECT) if it was made with the
+     * identity {@code gone}; from any thread: the drain sees it within {@code batch.linger.ms}.
+     */
+    void identityWithdrawn(GatewayIdentity gone) {
+        HubSession current = session;
+        if (current != null && connectedAs == gone) {
+            current.endByGateway(MqttLinkComponent.IDENTITY_WITHDRAWN);
+        }
+    }
+
     void stop() {
         running = false;
         wake();
@@ -83,8 +96,14 @@ final class LinkLoop implements Runnable {
             HubSession current = null;
             String reason;
             try {
-                current = connect();
+                GatewayIdentity identity = link.identity();
+                connectedAs = identity;
+                current = connect(identity);
                 session = current;
+                if (link.identity() != identity) {
+                    // Withdrawn during the handshake, when there was no session to end yet.
+                    current.endByGateway(MqttLinkComponent.IDENTITY_WITHDRAWN);
+                }
                 backoff.reset();
                 stats.connects.incrementAndGet();
                 stats.connectedSince = Instant.now();
@@ -104,7 +123,7 @@ final class LinkLoop implements Runnable {
             stats.connectedSince = null;
             if (current != null) {
                 current.end(reason);
-                teardown(current, !running);
+                teardown(current, !running || current.endedByGateway());
             }
             exchanges.failAll(running ? Reason.LINK_DOWN : Reason.CLOSED, "the link to the hub went down: " + reason);
             if (!running) {
@@ -119,8 +138,7 @@ final class LinkLoop implements Runnable {
         link.changeState(LinkState.DOWN, "stopped");
     }
 
-    private HubSession connect() throws Exception {
-        GatewayIdentity identity = link.identity();
+    private HubSession connect(GatewayIdentity identity) throws Exception {
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
         X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link.trustService(), host);

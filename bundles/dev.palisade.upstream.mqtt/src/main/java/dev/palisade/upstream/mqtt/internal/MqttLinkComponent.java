@@ -56,6 +56,9 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     static final String PID = "dev.palisade.upstream.mqtt";
     static final String COMPONENT = "upstream";
     private static final Logger LOG = LoggerFactory.getLogger(MqttLinkComponent.class);
+    static final String NO_IDENTITY = "no gateway identity (token absent, or not provisioned: see 'identity' in"
+            + " palisade:status and palisade:identity show)";
+    static final String IDENTITY_WITHDRAWN = "the gateway identity was withdrawn (token removed or identity stopped)";
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindIdentity", unbind = "unbindIdentity")
@@ -183,7 +186,7 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
             return configError;
         }
         if (identity == null) {
-            return "no gateway identity: provision the token and install the chain (palisade:identity)";
+            return NO_IDENTITY;
         }
         if (!settings.trustDomain().isEmpty() && trustService == null) {
             return "hub.trust.domain is '" + settings.trustDomain() + "' but no trust service is running";
@@ -249,6 +252,15 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     void unbindIdentity(GatewayIdentity gone) {
         if (identity == gone) {
             identity = null;
+        }
+        // Not inside the check above: SCR also manages the field and may have cleared it already.
+        // An open connection would survive (TLS signed only at its handshake), but the gateway no
+        // longer has the identity it claims there: the token was removed or the identity bundle
+        // stopped. End it cleanly so that state and health say so and the hub sees the gateway
+        // offline; the loop reconnects when an identity is bound again.
+        LinkLoop current = loop;
+        if (current != null) {
+            current.identityWithdrawn(gone);
         }
     }
 

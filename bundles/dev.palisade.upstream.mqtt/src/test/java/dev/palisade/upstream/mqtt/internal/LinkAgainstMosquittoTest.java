@@ -98,7 +98,7 @@ class LinkAgainstMosquittoTest {
         MemorySpool spool = spoolWith(5_000);
         link = link(broker, spool, Map.of());
         await("a failed connection attempt", 20, () -> link.stats().connectFailures.get() >= 2);
-        assertEquals(LinkState.DOWN, link.state());
+        assertRetrying(link.state());
         assertEquals(Health.DEGRADED, link.health().health(), link.health().summary());
         assertTrue(link.detail().contains("cannot connect to " + broker.uri()), link.detail());
         assertEquals(5_000, spool.depth(), "nothing leaves the spool while the hub is away");
@@ -154,6 +154,48 @@ class LinkAgainstMosquittoTest {
     }
 
     @Test
+    void identityWithdrawnMidStreamEndsTheConnectionCleanlyAndItsReturnResumesTheDrain() throws Exception {
+        // What the identity bundle does when its token is removed: it unregisters GatewayIdentity.
+        // The open connection would keep working (TLS signed only at its handshake); the link
+        // must end it anyway, cleanly, and come back when the identity is registered again.
+        broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0).start();
+        observer = new Observer(broker.uri(), PKI, "hub-observer").connect(ROOT + "d/+/telemetry", ROOT + "status");
+        int count = 30_000;
+        MemorySpool spool = spoolWith(count);
+        link = link(broker, spool, Map.of());
+        SoftHsmGateway identity = SoftHsmGateway.get(PKI);
+        await("some messages at the hub", 60, () -> observer.distinct() >= 1_000);
+
+        // As SCR does for a dynamic field reference: the field may be cleared before unbind is called.
+        link.bindForTest(null, spool, null);
+        link.unbindIdentity(identity);
+        await("the link DOWN", 10, () -> link.state() == LinkState.DOWN);
+        // The state's detail moves on to "no gateway identity" at once; the last error keeps why the connection ended.
+        assertTrue(link.stats().lastError.contains(MqttLinkComponent.IDENTITY_WITHDRAWN), link.stats().lastError);
+        assertEquals(Health.DOWN, link.health().health(), link.health().summary());
+        assertEquals(MqttLinkComponent.NO_IDENTITY, link.health().summary());
+        await("everything in flight back in the spool", 10, () -> spool.inFlightCount() == 0);
+        assertTrue(spool.depth() > 0, "the drain stopped with the connection");
+        await("the offline status (a clean DISCONNECT, not the will)", 10, () -> !observer.statuses.isEmpty()
+                && observer.statuses.get(observer.statuses.size() - 1).contains("offline"));
+        await("Paho's threads gone", 10, () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && t.getName().contains("gw-test")));
+        int depth = spool.depth();
+        Mosquitto.sleep(1_500);
+        assertEquals(depth, spool.depth(), "nothing leaves the spool without an identity");
+        assertEquals(LinkState.DOWN, link.state(), "no connection attempt without an identity");
+
+        link.bindIdentity(identity);
+        await("the link UP again", 20, () -> link.state() == LinkState.UP);
+        await("the spool empty", 120, () -> spool.depth() == 0);
+        observer.awaitDistinct(count, 10);
+        assertEquals(count, observer.distinct());
+        assertEquals(expectedChecksum(count), observer.checksum());
+        assertTrue(observer.duplicates() <= link.stats().window,
+                "duplicates " + observer.duplicates() + " exceed the window " + link.stats().window);
+    }
+
+    @Test
     void hostnameMismatchIsRefusedWithAClearErrorAndNothingLeavesTheSpool() throws Exception {
         broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("dns:hub.elsewhere.example"), 0).start();
         MemorySpool spool = spoolWith(100);
@@ -162,7 +204,7 @@ class LinkAgainstMosquittoTest {
                 && link.stats().lastError.contains("does not name the host"));
         String error = link.stats().lastError;
         assertTrue(error.contains("does not name the host '127.0.0.1'") && error.contains("DNS:hub.elsewhere.example"), error);
-        assertEquals(LinkState.DOWN, link.state());
+        assertRetrying(link.state());
         assertEquals(100, spool.depth());
         assertEquals(0, spool.inFlightCount());
         assertEquals(0, link.stats().published.get());
@@ -250,5 +292,10 @@ class LinkAgainstMosquittoTest {
     private static String status(MqttMessage message) {
         return message.getProperties().getUserProperties().stream().filter(p -> p.getKey().equals(SessionExchanges.STATUS))
                 .map(UserProperty::getValue).findFirst().orElse(null);
+    }
+
+    /** Between refused attempts the link is DOWN, or CONNECTING when the next attempt is already under way. */
+    private static void assertRetrying(LinkState state) {
+        assertTrue(state == LinkState.DOWN || state == LinkState.CONNECTING, "DOWN or CONNECTING, but " + state);
     }
 }
