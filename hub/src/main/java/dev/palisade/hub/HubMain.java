@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import dev.palisade.hub.enroll.EnrollmentSettings;
 import dev.palisade.hub.registry.HubRegistry;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.SqliteHubRegistry;
@@ -33,7 +34,7 @@ public final class HubMain {
             Usage: palisade-hub [--data DIR] COMMAND
 
               run [--bind ADDR] [--port N] [--keystore F.p12 --keystore-password-file F]
-                  [--persistence in-memory|file]
+                  [--persistence in-memory|file] [--hub-id ID] [--challenge-seconds N]
                                                  run the hub in the foreground
               ca upload [--name NAME] CA.cer     register a CA (pending) and get its verification code
               ca code NAME                       a fresh verification code for a pending CA
@@ -164,10 +165,24 @@ public final class HubMain {
             }
             settings = settings.withFilePersistence(persistence.equals("file"));
         }
+        EnrollmentSettings enrollment = EnrollmentSettings.defaults();
+        String hubId = args.option("--hub-id");
+        String challengeSeconds = args.option("--challenge-seconds");
+        try {
+            if (hubId != null) {
+                enrollment = new EnrollmentSettings(hubId, enrollment.challengeLifetime(), enrollment.attestationMaxAge());
+            }
+            if (challengeSeconds != null) {
+                enrollment = enrollment.withChallengeLifetime(Duration.ofSeconds(number(challengeSeconds, "--challenge-seconds",
+                        1, 600)));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--hub-id: " + e.getMessage());
+        }
         args.end();
         HubServer server;
         try {
-            server = HubServer.start(settings, clock);
+            server = HubServer.start(settings, enrollment, clock);
         } catch (IOException | RegistryException e) {
             err.println("palisade-hub run: " + e.getMessage());
             return REFUSED;

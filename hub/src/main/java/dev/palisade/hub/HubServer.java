@@ -21,7 +21,13 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
 import dev.palisade.hub.broker.GatewayAuthenticator;
 import dev.palisade.hub.broker.HubExtension;
 import dev.palisade.hub.broker.TrustStoreSync;
+import dev.palisade.hub.enroll.EnrollmentInterceptor;
+import dev.palisade.hub.enroll.EnrollmentService;
+import dev.palisade.hub.enroll.EnrollmentSettings;
+import dev.palisade.hub.registry.EnrollmentStore;
 import dev.palisade.hub.registry.HubRegistry;
+import dev.palisade.hub.registry.SqliteEnrollmentStore;
+import dev.palisade.protocol.enroll.ChallengeClock;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.SqliteHubRegistry;
 
@@ -39,10 +45,12 @@ public final class HubServer implements AutoCloseable {
     private final TrustStoreSync trustStore;
     private final EmbeddedHiveMQ broker;
     private final Path readyFile;
+    private final EnrollmentStore enrollments;
 
     private HubServer(HubSettings settings, HubRegistry registry, TrustStoreSync trustStore, EmbeddedHiveMQ broker,
-            Path readyFile) {
+            Path readyFile, EnrollmentStore enrollments) {
         this.settings = settings;
+        this.enrollments = enrollments;
         this.registry = registry;
         this.trustStore = trustStore;
         this.broker = broker;
@@ -55,12 +63,24 @@ public final class HubServer implements AutoCloseable {
      * @throws IOException naming what could not be prepared or why the broker did not start
      */
     public static HubServer start(HubSettings settings, Clock clock) throws IOException, RegistryException {
+        return start(settings, EnrollmentSettings.defaults(), clock);
+    }
+
+    /**
+     * Starts the hub with these enrollment settings (docs/protocol.md) and returns once its
+     * listener accepts connections.
+     *
+     * @throws IOException naming what could not be prepared or why the broker did not start
+     */
+    public static HubServer start(HubSettings settings, EnrollmentSettings enrollmentSettings, Clock clock)
+            throws IOException, RegistryException {
         Path data = settings.dataDir().toAbsolutePath();
         Files.createDirectories(data);
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
         HubRegistry registry = SqliteHubRegistry.open(settings.registryFile());
         TrustStoreSync trust = null;
         EmbeddedHiveMQ broker = null;
+        EnrollmentStore enrollments = null;
         try {
             ServerIdentity identity = ServerIdentity.resolve(settings);
             Path brokerDir = data.resolve("broker");
@@ -76,7 +96,11 @@ public final class HubServer implements AutoCloseable {
                     StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
 
-            HubExtension hub = new HubExtension(new GatewayAuthenticator(registry), clock);
+            enrollments = SqliteEnrollmentStore.open(settings.registryFile());
+            EnrollmentService enrollmentService = new EnrollmentService(enrollmentSettings, registry, enrollments,
+                    new ChallengeClock(new SecureRandom(), enrollmentSettings.challengeLifetime()), clock);
+            HubExtension hub = new HubExtension(new GatewayAuthenticator(registry),
+                    new EnrollmentInterceptor(enrollmentService), clock);
             trust.onChange(hub::recheckConnectedGateways);
             EmbeddedExtension extension = EmbeddedExtension.builder()
                     .withId("palisade-hub").withName("Palisade hub").withVersion("1")
@@ -96,23 +120,23 @@ public final class HubServer implements AutoCloseable {
             Files.writeString(ready, settings.bindAddress() + ":" + settings.port() + "\n", StandardCharsets.UTF_8);
             LOG.info("Palisade hub listening for gateways (mutual TLS) on {}:{}; data {}", settings.bindAddress(),
                     settings.port(), data);
-            return new HubServer(settings, registry, trust, broker, ready);
+            return new HubServer(settings, registry, trust, broker, ready, enrollments);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanUp(registry, trust, broker);
+            cleanUp(registry, trust, broker, enrollments);
             throw new IOException("interrupted while the broker started", e);
         } catch (ExecutionException | TimeoutException e) {
-            cleanUp(registry, trust, broker);
+            cleanUp(registry, trust, broker, enrollments);
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IOException("the broker did not start on " + settings.bindAddress() + ":" + settings.port()
                     + " (is the port in use?): " + cause, e);
         } catch (IOException | RegistryException | RuntimeException e) {
-            cleanUp(registry, trust, broker);
+            cleanUp(registry, trust, broker, enrollments);
             throw e;
         }
     }
 
-    private static void cleanUp(HubRegistry registry, TrustStoreSync trust, EmbeddedHiveMQ broker) {
+    private static void cleanUp(HubRegistry registry, TrustStoreSync trust, EmbeddedHiveMQ broker, EnrollmentStore enrollments) {
         // The poller first: it must not re-check sessions on a broker that is shutting down.
         if (trust != null) {
             trust.close();
@@ -125,6 +149,9 @@ public final class HubServer implements AutoCloseable {
             }
         }
         registry.close();
+        if (enrollments != null) {
+            enrollments.close();
+        }
     }
 
     static String brokerConfig(HubSettings s, ServerIdentity identity, Path truststore, String trustPassword) {
@@ -189,7 +216,7 @@ public final class HubServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("cannot remove {}: {}", readyFile, e.getMessage());
         }
-        cleanUp(registry, trustStore, broker);
+        cleanUp(registry, trustStore, broker, enrollments);
         LOG.info("Palisade hub stopped");
     }
 }

@@ -34,9 +34,14 @@ final class HubFixture implements AutoCloseable {
     final int port;
 
     HubFixture(Path data) throws Exception {
+        this(data, dev.palisade.hub.enroll.EnrollmentSettings.defaults(), Clock.systemUTC());
+    }
+
+    /** A hub with these enrollment settings and clock (tests move the clock past a challenge's expiry). */
+    HubFixture(Path data, dev.palisade.hub.enroll.EnrollmentSettings enrollment, Clock clock) throws Exception {
         this.data = data;
         this.port = freePort();
-        this.server = HubServer.start(HubSettings.defaults(data).withPort(port), Clock.systemUTC());
+        this.server = HubServer.start(HubSettings.defaults(data).withPort(port), enrollment, clock);
     }
 
     static int freePort() throws IOException {

@@ -141,8 +141,8 @@ class HubTest {
     void gatewayUnderVerifiedCaConnectsAndUsesItsTopics() throws Exception {
         try (GatewayClient gw = hub.connect(gw001, "gw-001")) {
             assertEquals(GRANTED_QOS_1, gw.subscribe("palisade/v1/gw-001/#"));
-            assertAccepted(gw.publish("palisade/v1/gw-001/d/sensor-7/telemetry", "21.5"));
-            assertEquals("palisade/v1/gw-001/d/sensor-7/telemetry 21.5", gw.received.poll(10, TimeUnit.SECONDS));
+            assertAccepted(gw.publish("palisade/v1/gw-001/telemetry", "21.5"));
+            assertEquals("palisade/v1/gw-001/telemetry 21.5", gw.received.poll(10, TimeUnit.SECONDS));
         }
     }
 

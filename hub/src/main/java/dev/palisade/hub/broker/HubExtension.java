@@ -4,6 +4,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 
+import dev.palisade.hub.enroll.EnrollmentInterceptor;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +46,18 @@ import com.hivemq.extension.sdk.api.services.builder.Builders;
 public final class HubExtension implements ExtensionMain {
     private static final Logger LOG = LoggerFactory.getLogger(HubExtension.class);
     private final GatewayAuthenticator authenticator;
+    private final EnrollmentInterceptor enrollment;
     private final Clock clock;
     private final ConnectedGateways connected = new ConnectedGateways();
     private volatile boolean started;
 
-    public HubExtension(GatewayAuthenticator authenticator, Clock clock) {
+    /**
+     * @param enrollment answers enrollment requests and guards child topics (docs/protocol.md);
+     *        null for a hub without enrollment (then {@code d/…} topics are not checked)
+     */
+    public HubExtension(GatewayAuthenticator authenticator, EnrollmentInterceptor enrollment, Clock clock) {
         this.authenticator = authenticator;
+        this.enrollment = enrollment;
         this.clock = clock;
     }
 
@@ -65,6 +73,10 @@ public final class HubExtension implements ExtensionMain {
                         gateway, topic, TopicPolicy.prefix(gateway));
                 publishOutput.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED,
                         "gateway " + gateway + " may publish only under " + TopicPolicy.prefix(gateway));
+                return;
+            }
+            if (enrollment != null) {
+                enrollment.intercept(gateway, TopicPolicy.prefix(gateway), publishInput, publishOutput);
             }
         };
         Services.initializerRegistry().setClientInitializer(

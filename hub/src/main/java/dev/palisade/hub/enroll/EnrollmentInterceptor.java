@@ -1,0 +1,115 @@
+package dev.palisade.hub.enroll;
+
+import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.async.TimeoutFallback;
+import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
+import com.hivemq.extension.sdk.api.packets.publish.PayloadFormatIndicator;
+import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+
+import dev.palisade.hub.registry.RegistryException;
+
+/**
+ * The broker side of enrollment, called by the hub's publish interceptor for a publish the
+ * gateway may make (under its own root): answers {@code enroll/…} requests (docs/protocol.md §2)
+ * and enforces the child-topic rule on {@code d/<C>/…} (§11). Both read the registry, so both
+ * run on the extension executor with the publish held asynchronously.
+ */
+public final class EnrollmentInterceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(EnrollmentInterceptor.class);
+    private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
+
+    private final EnrollmentService service;
+
+    public EnrollmentInterceptor(EnrollmentService service) {
+        this.service = service;
+    }
+
+    /**
+     * @param gateway the authenticated gateway (client id)
+     * @param root {@code palisade/v1/<gateway>/}
+     * @return true if this call took charge of the publish (enrollment or child topic)
+     */
+    public boolean intercept(String gateway, String root, PublishInboundInput input, PublishInboundOutput output) {
+        PublishPacket packet = input.getPublishPacket();
+        String rest = packet.getTopic().substring(root.length());
+        if (rest.startsWith("enroll/")) {
+            X509Certificate cert = input.getConnectionInformation().getClientTlsInformation()
+                    .flatMap(ClientTlsInformation::getClientCertificate).orElse(null);
+            Optional<String> responseTopic = packet.getResponseTopic();
+            Optional<ByteBuffer> correlation = packet.getCorrelationData();
+            byte[] payload = packet.getPayload().map(EnrollmentInterceptor::bytes).orElse(new byte[0]);
+            // Consumed here, never delivered to subscribers: PUBACK 0x00 (not 0x10 "no subscribers").
+            output.preventPublishDelivery();
+            if (responseTopic.isEmpty() || !responseTopic.get().startsWith(root) || responseTopic.get().contains("+")
+                    || responseTopic.get().contains("#")) {
+                LOG.warn("gateway '{}': {} without a response topic under {} dropped (nobody to answer)", gateway, rest, root);
+                return true;
+            }
+            if (cert == null) {
+                return true; // cannot happen on the mutual-TLS listener; nothing to verify with
+            }
+            Services.extensionExecutorService().submit(() -> {
+                try {
+                    service.handle(gateway, cert.getPublicKey(), rest, payload).ifPresentOrElse(
+                            answer -> answer(responseTopic.get(), correlation, answer),
+                            () -> LOG.info("gateway '{}': no enrollment message is served on '{}'", gateway, rest));
+                } catch (RuntimeException e) {
+                    LOG.error("gateway '{}': {} failed unexpectedly", gateway, rest, e);
+                }
+            });
+            return true;
+        }
+        if (rest.startsWith("d/")) {
+            int slash = rest.indexOf('/', 2);
+            String child = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+            Async<PublishInboundOutput> async = output.async(REGISTRY_TIMEOUT, TimeoutFallback.FAILURE,
+                    AckReasonCode.UNSPECIFIED_ERROR, "the hub registry did not answer in time");
+            Services.extensionExecutorService().submit(() -> {
+                try {
+                    if (!service.isParent(gateway, child)) {
+                        LOG.info("gateway '{}' may not publish for child '{}' on '{}': not its enrolled child", gateway, child,
+                                packet.getTopic());
+                        output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "'" + child
+                                + "' is not an enrolled child of gateway " + gateway);
+                    }
+                } catch (RegistryException e) {
+                    LOG.warn("gateway '{}': publish for child '{}' refused, the registry is unusable: {}", gateway, child,
+                            e.getMessage());
+                    output.preventPublishDelivery(AckReasonCode.UNSPECIFIED_ERROR, "the hub registry cannot be used");
+                } finally {
+                    async.resume();
+                }
+            });
+            return true;
+        }
+        return false;
+    }
+
+    private static void answer(String topic, Optional<ByteBuffer> correlation, byte[] payload) {
+        var builder = Builders.publish().topic(topic).qos(Qos.AT_LEAST_ONCE).payload(ByteBuffer.wrap(payload))
+                .payloadFormatIndicator(PayloadFormatIndicator.UTF_8).contentType("application/json");
+        correlation.ifPresent(builder::correlationData);
+        Services.publishService().publish(builder.build());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.asReadOnlyBuffer();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}

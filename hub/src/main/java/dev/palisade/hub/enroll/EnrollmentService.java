@@ -1,0 +1,247 @@
+package dev.palisade.hub.enroll;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.palisade.hub.registry.EnrollmentStore;
+import dev.palisade.hub.registry.EnrollmentStore.Consumed;
+import dev.palisade.hub.registry.HubRegistry;
+import dev.palisade.hub.registry.RegistryException;
+import dev.palisade.protocol.enroll.ChallengeClock;
+import dev.palisade.protocol.enroll.Challenges;
+import dev.palisade.protocol.enroll.EnrollRequest;
+import dev.palisade.protocol.enroll.ErrorAnswer;
+import dev.palisade.protocol.enroll.Mode;
+import dev.palisade.protocol.enroll.ProofBatch;
+import dev.palisade.protocol.enroll.ProofVerifier;
+import dev.palisade.protocol.enroll.ProtocolException;
+import dev.palisade.protocol.enroll.Reason;
+import dev.palisade.protocol.enroll.Results;
+import dev.palisade.protocol.enroll.SignedBytes;
+import dev.palisade.protocol.enroll.Unenroll;
+import dev.palisade.protocol.enroll.Wire;
+
+/**
+ * The hub's side of enrollment (docs/protocol.md §4): answers a gateway's request, proof and
+ * unenroll messages. No broker code: {@code HubExtension} hands it the authenticated gateway id,
+ * the session certificate's key and the payload, and publishes what it returns. Thread-safe (its
+ * state is the store's); each call blocks on the registry, so it runs off the broker's threads.
+ */
+public final class EnrollmentService {
+    private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
+    /** Used and expired challenges are kept this long, only to name a replay. */
+    private static final Duration PURGE_AFTER = Duration.ofDays(1);
+    private static final Duration ATTEST_SKEW = Duration.ofMinutes(5);
+
+    private final String hubId;
+    private final ChildChainCheck chains;
+    private final EnrollmentStore store;
+    private final ChallengeClock challenges;
+    private final Duration attestMaxAge;
+    private final Clock clock;
+
+    public EnrollmentService(EnrollmentSettings settings, HubRegistry registry, EnrollmentStore store, ChallengeClock challenges,
+            Clock clock) {
+        this.hubId = settings.hubId();
+        this.attestMaxAge = settings.attestationMaxAge();
+        this.chains = new ChildChainCheck(registry);
+        this.store = store;
+        this.challenges = challenges;
+        this.clock = clock;
+    }
+
+    /** @return the hub id every signed byte string binds */
+    public String hubId() {
+        return hubId;
+    }
+
+    /**
+     * @param gateway the authenticated gateway
+     * @param gatewayKey the public key of the session's client certificate
+     * @param suffix the topic below {@code palisade/v1/<gateway>/}, one of the {@code Wire.TOPIC_*}
+     * @param payload the request
+     * @return the answer to publish, or empty if the suffix is not an enrollment topic
+     */
+    public Optional<byte[]> handle(String gateway, PublicKey gatewayKey, String suffix, byte[] payload) {
+        try {
+            return switch (suffix) {
+                case Wire.TOPIC_REQUEST -> Optional.of(request(gateway, EnrollRequest.parse(payload)));
+                case Wire.TOPIC_PROOF -> Optional.of(proof(gateway, gatewayKey, ProofBatch.parse(payload)));
+                case Wire.TOPIC_REMOVE -> Optional.of(unenroll(gateway, Unenroll.parse(payload)));
+                default -> Optional.empty();
+            };
+        } catch (ProtocolException e) {
+            LOG.info("gateway '{}': malformed {} message refused: {}", gateway, suffix, e.getMessage());
+            return Optional.of(new ErrorAnswer(Reason.MALFORMED, e.getMessage()).toJson());
+        } catch (RegistryException e) {
+            LOG.warn("gateway '{}': {} not answered, the registry is unusable: {}", gateway, suffix, e.getMessage());
+            return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub registry cannot be used; retry later").toJson());
+        }
+    }
+
+    /**
+     * @return whether {@code gateway} is the enrolled parent of {@code child} (the telemetry rule, §11)
+     */
+    public boolean isParent(String gateway, String child) throws RegistryException {
+        return store.parentOf(child).map(gateway::equals).orElse(false);
+    }
+
+    private byte[] request(String gateway, EnrollRequest request) throws RegistryException {
+        Instant now = clock.instant();
+        List<Challenges.Entry> entries = new ArrayList<>();
+        for (EnrollRequest.ChildRequest child : request.children()) {
+            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.chain(), now);
+            if (refusal.isEmpty()) {
+                Optional<String> parent = store.parentOf(child.child());
+                if (parent.isPresent() && !parent.get().equals(gateway)) {
+                    refusal = Optional.of(new Refusal(Reason.PARENTED_ELSEWHERE, "'" + child.child()
+                            + "' is enrolled under another gateway; it must be unenrolled there first"));
+                }
+            }
+            if (refusal.isPresent()) {
+                if (refusal.get().reason() == Reason.UNAVAILABLE) {
+                    throw new RegistryException(RegistryException.Reason.UNAVAILABLE, refusal.get().detail());
+                }
+                LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, child.child(), refusal.get().reason(), refusal.get().detail());
+                entries.add(Challenges.Entry.refusal(child.child(), refusal.get().reason(), refusal.get().detail()));
+                continue;
+            }
+            byte[] enrollment = challenges.enrollmentId();
+            byte[] nonce = challenges.nonce();
+            Instant expires = challenges.expiry(now);
+            store.openChallenge(new EnrollmentStore.Challenge(enrollment, gateway, child.child(), child.mode().toString(), nonce,
+                    packChain(child.chain()), expires), now.minus(PURGE_AFTER));
+            entries.add(Challenges.Entry.challenge(child.child(), enrollment, nonce, expires));
+        }
+        return new Challenges(hubId, gateway, entries).toJson();
+    }
+
+    private byte[] proof(String gateway, PublicKey gatewayKey, ProofBatch batch) throws RegistryException {
+        if (!batch.hub().equals(hubId) || !batch.gateway().equals(gateway)) {
+            LOG.info("gateway '{}': proof for hub '{}' and gateway '{}' refused", gateway, batch.hub(), batch.gateway());
+            return new ErrorAnswer(Reason.MALFORMED, "the proof names hub '" + batch.hub() + "' and gateway '" + batch.gateway()
+                    + "'; this is hub '" + hubId + "' and the session is gateway '" + gateway + "'").toJson();
+        }
+        List<Results.Entry> entries = new ArrayList<>();
+        if (!ProofVerifier.gatewaySignatureValid(batch, gatewayKey)) {
+            LOG.warn("gateway '{}': the signature over a batch of {} proofs does not verify with its certificate's key",
+                    gateway, batch.proofs().size());
+            for (ProofBatch.ChildProof p : batch.proofs()) {
+                entries.add(Results.Entry.refused(p.child(), Reason.BAD_GATEWAY_SIGNATURE,
+                        "the gateway's signature over the batch does not verify with its TLS certificate's key"));
+            }
+            return new Results(entries).toJson();
+        }
+        Instant now = clock.instant();
+        for (int i = 0; i < batch.proofs().size(); i++) {
+            ProofBatch.ChildProof p = batch.proofs().get(i);
+            Results.Entry entry = proveOne(gateway, batch, i, now)
+                    .map(r -> Results.Entry.refused(p.child(), r.reason(), r.detail()))
+                    .orElseGet(() -> Results.Entry.ok(p.child(), Results.Status.ENROLLED));
+            if (entry.status() == Results.Status.ENROLLED) {
+                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+            } else {
+                LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, p.child(), entry.reason(), entry.detail());
+            }
+            entries.add(entry);
+        }
+        return new Results(entries).toJson();
+    }
+
+    private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Instant now) throws RegistryException {
+        ProofBatch.ChildProof p = batch.proofs().get(index);
+        Consumed consumed = store.consume(p.enrollment(), gateway, p.child());
+        switch (consumed.outcome()) {
+            case UNKNOWN:
+                return Optional.of(new Refusal(Reason.UNKNOWN_ENROLLMENT, "no challenge with this enrollment id for '"
+                        + p.child() + "' of gateway '" + gateway + "'"));
+            case ALREADY_USED:
+                return Optional.of(new Refusal(Reason.NONCE_REPLAYED, "the challenge for '" + p.child() + "' was already used"));
+            default:
+                break;
+        }
+        EnrollmentStore.Challenge ch = consumed.challenge();
+        Optional<Reason> fresh = ChallengeClock.judge(ch.expires(), false, now);
+        if (fresh.isPresent()) {
+            return Optional.of(new Refusal(fresh.get(), "the challenge for '" + p.child() + "' expired at " + ch.expires()));
+        }
+        List<byte[]> chain = unpackChain(ch.chain());
+        X509Certificate leaf;
+        try {
+            leaf = ChildChainCheck.decode(chain.subList(0, 1)).get(0);
+        } catch (CertificateException e) {
+            return Optional.of(new Refusal(Reason.CHAIN_INVALID, "the recorded certificate of '" + p.child() + "' does not parse"));
+        }
+        Mode requested = Mode.valueOf(ch.mode().toUpperCase(java.util.Locale.ROOT));
+        Optional<Reason> proofRefusal = ProofVerifier.check(batch, index,
+                new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, leaf.getPublicKey());
+        if (proofRefusal.isPresent()) {
+            return Optional.of(new Refusal(proofRefusal.get(), switch (proofRefusal.get()) {
+                case MODE_NOT_ALLOWED -> "the proof of '" + p.child() + "' is in mode " + p.mode() + ", the request said " + requested;
+                case BAD_GATEWAY_SIGNATURE -> "the proof of '" + p.child() + "' is not under the signed root (inclusion path)";
+                default -> "the signature of '" + p.child() + "' does not verify with its certificate's key";
+            }));
+        }
+        if (p.mode() == Mode.ATTEST) {
+            Instant at = p.attestation().verifiedAt();
+            if (at.isAfter(now.plus(ATTEST_SKEW)) || at.isBefore(now.minus(attestMaxAge))) {
+                return Optional.of(new Refusal(Reason.MODE_NOT_ALLOWED, "the attestation of '" + p.child() + "' is from " + at
+                        + ", outside the accepted window (" + attestMaxAge + " old at most)"));
+            }
+        }
+        Optional<Refusal> chainNow = chains.check(gateway, p.child(), chain, now);
+        if (chainNow.isPresent()) {
+            return chainNow;
+        }
+        if (!store.recordChild(gateway, p.child(), p.mode().toString(), chain.get(0), now)) {
+            return Optional.of(new Refusal(Reason.PARENTED_ELSEWHERE, "'" + p.child() + "' was enrolled under another gateway meanwhile"));
+        }
+        return Optional.empty();
+    }
+
+    private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {
+        List<Results.Entry> entries = new ArrayList<>();
+        for (String child : request.children()) {
+            if (store.removeChild(gateway, child)) {
+                LOG.info("gateway '{}': child '{}' unenrolled", gateway, child);
+                entries.add(Results.Entry.ok(child, Results.Status.UNENROLLED));
+            } else {
+                entries.add(Results.Entry.refused(child, Reason.UNKNOWN_ENROLLMENT, "gateway '" + gateway
+                        + "' is not the parent of '" + child + "'"));
+            }
+        }
+        return new Results(entries).toJson();
+    }
+
+    static byte[] packChain(List<byte[]> chain) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] der : chain) {
+            out.writeBytes(ByteBuffer.allocate(4).putInt(der.length).array());
+            out.writeBytes(der);
+        }
+        return out.toByteArray();
+    }
+
+    static List<byte[]> unpackChain(byte[] packed) {
+        ByteBuffer in = ByteBuffer.wrap(packed);
+        List<byte[]> chain = new ArrayList<>();
+        while (in.hasRemaining()) {
+            byte[] der = new byte[in.getInt()];
+            in.get(der);
+            chain.add(der);
+        }
+        return chain;
+    }
+}
