@@ -229,11 +229,11 @@ public class ModbusTlsIT {
     // --- the gateway ---
 
     private void provisionIdentity(ModbusTlsItPki pki, String role) throws Exception {
-        String pin = provisionToken();
+        String pin = UpstreamItFixture.freshToken("modbustls-it");
         Path pinFile = work.resolve("token.pin");
         Files.writeString(pinFile, pin + "\n");
         Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
-        Files.writeString(etc.resolve("dev.palisade.identity.pkcs11.cfg"), "library = " + softHsmLibrary()
+        Files.writeString(etc.resolve("dev.palisade.identity.pkcs11.cfg"), "library = " + UpstreamItFixture.softHsmLibrary()
                 + "\nslot.index = 0\npin.file = " + pinFile + "\n");
         awaitCommand("the identity command", "palisade:identity init", null);
         Path csr = work.resolve("gw.csr");
@@ -301,47 +301,6 @@ public class ModbusTlsIT {
             Thread.sleep(200);
         }
         throw new AssertionError("timed out waiting for " + what + ": '" + line + "' last gave: " + last);
-    }
-
-    private String provisionToken() throws Exception {
-        String conf = System.getenv("SOFTHSM2_CONF");
-        if (conf == null) {
-            throw new AssertionError("SOFTHSM2_CONF is not set in the test JVM (Failsafe sets it): SoftHSM needs it before"
-                    + " the library loads");
-        }
-        Path tokens = Path.of(conf).getParent().resolve("tokens");
-        if (Files.exists(tokens)) {
-            try (java.util.stream.Stream<Path> old = Files.walk(tokens)) {
-                for (Path path : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
-        }
-        Files.createDirectories(tokens);
-        Files.writeString(Path.of(conf), "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-        String pin = String.valueOf(100_000_000 + new SecureRandom().nextInt(800_000_000));
-        Process init;
-        try {
-            init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "modbustls-it", "--so-pin",
-                    pin + "9", "--pin", pin).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError("softhsm2-util is missing: install the Debian package softhsm2", e);
-        }
-        String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!init.waitFor(30, TimeUnit.SECONDS) || init.exitValue() != 0) {
-            throw new AssertionError("softhsm2-util --init-token failed: " + output);
-        }
-        return pin;
-    }
-
-    private static String softHsmLibrary() {
-        for (String candidate : List.of("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-                "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so")) {
-            if (Files.exists(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("libsofthsm2.so not found: install the Debian package softhsm2");
     }
 
     private <T> T service(Class<T> type) {

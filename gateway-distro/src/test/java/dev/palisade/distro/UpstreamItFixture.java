@@ -73,7 +73,7 @@ final class UpstreamItFixture implements AutoCloseable {
      * @param identityExtra more lines for {@code etc/dev.palisade.identity.pkcs11.cfg}, e.g. {@code token.check.seconds = 1}
      */
     void provisionGateway(String gateway, String identityExtra) throws Exception {
-        String pin = freshToken();
+        String pin = freshToken("upstream-it");
         Path pinFile = work.resolve("token.pin");
         Files.writeString(pinFile, pin + "\n");
         Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
@@ -147,7 +147,8 @@ final class UpstreamItFixture implements AutoCloseable {
         return Path.of(conf).getParent().resolve("tokens");
     }
 
-    private String freshToken() throws Exception {
+    /** A fresh SoftHSM2 token directory with one token labelled {@code label}; returns its user PIN. */
+    static String freshToken(String label) throws Exception {
         Path tokens = tokensDirectory();
         // A fresh token directory: a token left by an earlier run would be slot 0, with another PIN.
         if (Files.exists(tokens)) {
@@ -161,7 +162,7 @@ final class UpstreamItFixture implements AutoCloseable {
         Files.writeString(Path.of(System.getenv("SOFTHSM2_CONF")), "directories.tokendir = " + tokens
                 + "\nobjectstore.backend = file\nlog.level = ERROR\n");
         String pin = String.valueOf(100_000_000 + new SecureRandom().nextInt(800_000_000));
-        Process init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "upstream-it", "--so-pin",
+        Process init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin",
                 pin + "9", "--pin", pin).redirectErrorStream(true).start();
         String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!init.waitFor(30, TimeUnit.SECONDS) || init.exitValue() != 0) {
@@ -170,7 +171,7 @@ final class UpstreamItFixture implements AutoCloseable {
         return pin;
     }
 
-    private static String softHsmLibrary() {
+    static String softHsmLibrary() {
         for (String candidate : List.of("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
                 "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so")) {
             if (Files.exists(Path.of(candidate))) {

@@ -35,6 +35,7 @@ public final class HubMain {
 
               run [--bind ADDR] [--port N] [--keystore F.p12 --keystore-password-file F]
                   [--persistence in-memory|file] [--hub-id ID] [--challenge-seconds N]
+                  [--allow-unenrolled-children]
                                                  run the hub in the foreground
               ca upload [--name NAME] CA.cer     register a CA (pending) and get its verification code
               ca code NAME                       a fresh verification code for a pending CA
@@ -170,7 +171,8 @@ public final class HubMain {
         String challengeSeconds = args.option("--challenge-seconds");
         try {
             if (hubId != null) {
-                enrollment = new EnrollmentSettings(hubId, enrollment.challengeLifetime(), enrollment.attestationMaxAge());
+                enrollment = new EnrollmentSettings(hubId, enrollment.challengeLifetime(), enrollment.attestationMaxAge(),
+                        enrollment.allowUnenrolledChildren());
             }
             if (challengeSeconds != null) {
                 enrollment = enrollment.withChallengeLifetime(Duration.ofSeconds(number(challengeSeconds, "--challenge-seconds",
@@ -178,6 +180,9 @@ public final class HubMain {
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException("--hub-id: " + e.getMessage());
+        }
+        if (args.flag("--allow-unenrolled-children")) {
+            enrollment = enrollment.withUnenrolledChildren(true);
         }
         args.end();
         HubServer server;

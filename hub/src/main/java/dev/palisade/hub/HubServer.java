@@ -100,7 +100,11 @@ public final class HubServer implements AutoCloseable {
             EnrollmentService enrollmentService = new EnrollmentService(enrollmentSettings, registry, enrollments,
                     new ChallengeClock(new SecureRandom(), enrollmentSettings.challengeLifetime()), clock);
             HubExtension hub = new HubExtension(new GatewayAuthenticator(registry),
-                    new EnrollmentInterceptor(enrollmentService), clock);
+                    new EnrollmentInterceptor(enrollmentService, enrollmentSettings.allowUnenrolledChildren()), clock);
+            if (enrollmentSettings.allowUnenrolledChildren()) {
+                LOG.warn("--allow-unenrolled-children: gateways may publish for children they have not enrolled;"
+                        + " a transition mode for gateways that do not enroll yet, never for production");
+            }
             trust.onChange(hub::recheckConnectedGateways);
             EmbeddedExtension extension = EmbeddedExtension.builder()
                     .withId("palisade-hub").withName("Palisade hub").withVersion("1")

@@ -106,9 +106,14 @@ final class EnrollingGateway implements AutoCloseable {
 
     /** Publishes QoS 1 under the gateway's root and returns the PUBACK reason code. */
     int publish(String suffix, String payload) throws MqttException {
+        return publishAbsolute(root + suffix, payload);
+    }
+
+    /** Publishes QoS 1 on exactly {@code topic} and returns the PUBACK reason code. */
+    int publishAbsolute(String topic, String payload) throws MqttException {
         MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
         message.setQos(1);
-        IMqttToken token = client.publish(root + suffix, message);
+        IMqttToken token = client.publish(topic, message);
         token.waitForCompletion(10_000);
         int[] codes = token.getReasonCodes();
         return codes == null || codes.length == 0 ? 0 : codes[0];

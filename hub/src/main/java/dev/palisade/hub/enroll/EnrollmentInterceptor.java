@@ -33,9 +33,16 @@ public final class EnrollmentInterceptor {
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
 
     private final EnrollmentService service;
+    private final boolean allowUnenrolledChildren;
+    private final java.util.Set<String> warnedUnenrolled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public EnrollmentInterceptor(EnrollmentService service) {
+    /**
+     * @param allowUnenrolledChildren the hub's transition mode ({@link EnrollmentSettings#allowUnenrolledChildren()}):
+     *        a publish for a child that is not enrolled is delivered, with one warning per gateway and child
+     */
+    public EnrollmentInterceptor(EnrollmentService service, boolean allowUnenrolledChildren) {
         this.service = service;
+        this.allowUnenrolledChildren = allowUnenrolledChildren;
     }
 
     /**
@@ -80,7 +87,13 @@ public final class EnrollmentInterceptor {
                     AckReasonCode.UNSPECIFIED_ERROR, "the hub registry did not answer in time");
             Services.extensionExecutorService().submit(() -> {
                 try {
-                    if (!service.isParent(gateway, child)) {
+                    boolean enrolled = service.isParent(gateway, child);
+                    if (!enrolled && allowUnenrolledChildren) {
+                        if (warnedUnenrolled.add(gateway + "/" + child)) {
+                            LOG.warn("gateway '{}' publishes for child '{}', which it has not enrolled: delivered only"
+                                    + " because of --allow-unenrolled-children", gateway, child);
+                        }
+                    } else if (!enrolled) {
                         LOG.info("gateway '{}' may not publish for child '{}' on '{}': not its enrolled child", gateway, child,
                                 packet.getTopic());
                         output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "'" + child

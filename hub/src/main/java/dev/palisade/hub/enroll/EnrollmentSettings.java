@@ -11,8 +11,12 @@ import dev.palisade.protocol.enroll.ChallengeClock;
  * @param hubId the hub id every signed byte string binds; gateways are configured with it
  * @param challengeLifetime how long a challenge is accepted (1 s .. 10 min)
  * @param attestationMaxAge the oldest TLS handshake an {@code attest} proof may attest
+ * @param allowUnenrolledChildren a transition mode, off by default: a gateway may publish under
+ *        {@code d/<C>/…} for a child it has not enrolled (logged as a warning per child). For
+ *        gateways whose software does not enroll children yet; never for production.
  */
-public record EnrollmentSettings(String hubId, Duration challengeLifetime, Duration attestationMaxAge) {
+public record EnrollmentSettings(String hubId, Duration challengeLifetime, Duration attestationMaxAge,
+        boolean allowUnenrolledChildren) {
 
     /** The hub id when none is configured. */
     public static final String DEFAULT_HUB_ID = "palisade-hub";
@@ -32,13 +36,19 @@ public record EnrollmentSettings(String hubId, Duration challengeLifetime, Durat
         }
     }
 
-    /** @return the defaults: id {@value #DEFAULT_HUB_ID}, 60 s challenges, attestations up to 24 h old */
+    /** @return the defaults: id {@value #DEFAULT_HUB_ID}, 60 s challenges, attestations up to 24 h old,
+     *         child topics only for enrolled children */
     public static EnrollmentSettings defaults() {
-        return new EnrollmentSettings(DEFAULT_HUB_ID, ChallengeClock.DEFAULT_LIFETIME, Duration.ofHours(24));
+        return new EnrollmentSettings(DEFAULT_HUB_ID, ChallengeClock.DEFAULT_LIFETIME, Duration.ofHours(24), false);
     }
 
     /** @return these settings with another challenge lifetime */
     public EnrollmentSettings withChallengeLifetime(Duration lifetime) {
-        return new EnrollmentSettings(hubId, lifetime, attestationMaxAge);
+        return new EnrollmentSettings(hubId, lifetime, attestationMaxAge, allowUnenrolledChildren);
+    }
+
+    /** @return these settings with the transition mode for unenrolled children on or off */
+    public EnrollmentSettings withUnenrolledChildren(boolean allow) {
+        return new EnrollmentSettings(hubId, challengeLifetime, attestationMaxAge, allow);
     }
 }
