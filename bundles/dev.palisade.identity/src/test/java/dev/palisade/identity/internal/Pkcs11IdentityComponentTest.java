@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,7 +76,7 @@ class Pkcs11IdentityComponentTest {
             values.put("pin_file", SoftHsmToken.pinFile(dir, token.pin).toString());
         }
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), environment, publisher);
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), environment, publisher);
         started.add(component);
         component.opened().get(60, TimeUnit.SECONDS);
         return component;

@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,7 +41,7 @@ class Pkcs12IdentityComponentTest {
         Map<String, Object> values = new HashMap<>();
         values.put("pin_file", pinFile.toString());
         Pkcs12IdentityComponent component = new Pkcs12IdentityComponent(
-                Configs.of(Pkcs12IdentityComponent.Config.class, values), dir, dir.resolve("data"), n -> null, publisher);
+                TypedConfigs.of(Pkcs12IdentityComponent.Config.class, values), dir, dir.resolve("data"), n -> null, publisher);
         component.opened().get(30, TimeUnit.SECONDS);
         return component;
     }

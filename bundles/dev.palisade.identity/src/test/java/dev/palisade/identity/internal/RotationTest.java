@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -73,7 +75,7 @@ class RotationTest {
         values.put("alias", "unused-" + ALIASES.incrementAndGet());
         values.put("pin_file", pinFile.toString());
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve(state), n -> null, publisher);
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve(state), n -> null, publisher);
         started.add(component::stop);
         component.opened().get(60, TimeUnit.SECONDS);
         return component;

@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +37,7 @@ class SlotLabelTest {
         values.put("alias", "label-" + System.nanoTime());
         values.put("pin_file", SoftHsmToken.pinFile(dir, token.pin).toString());
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state-" + System.nanoTime()),
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state-" + System.nanoTime()),
                 n -> null, new RecordingPublisher());
         component.opened().get(60, TimeUnit.SECONDS);
         return component;

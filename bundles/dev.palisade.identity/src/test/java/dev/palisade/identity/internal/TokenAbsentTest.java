@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,7 +64,7 @@ class TokenAbsentTest {
         values.put("token_retry_initial_seconds", 1);
         values.put("token_retry_max_seconds", 2);
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve(state), n -> null, publisher);
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve(state), n -> null, publisher);
         started.add(component);
         component.opened().get(60, TimeUnit.SECONDS);
         return component;
@@ -120,7 +122,7 @@ class TokenAbsentTest {
         values.put("token_retry_initial_seconds", 1);
         values.put("token_retry_max_seconds", 1);
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), name -> {
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), name -> {
                     reads.incrementAndGet();
                     return "999999" + token.pin;
                 }, new RecordingPublisher());
@@ -144,7 +146,7 @@ class TokenAbsentTest {
         Map<String, Object> right = new HashMap<>();
         right.put("library", token.library.toString());
         right.put("pin_file", SoftHsmToken.pinFile(dir, token.pin).toString());
-        Pkcs11IdentityComponent good = new Pkcs11IdentityComponent(Configs.of(Pkcs11IdentityComponent.Config.class, right),
+        Pkcs11IdentityComponent good = new Pkcs11IdentityComponent(TypedConfigs.of(Pkcs11IdentityComponent.Config.class, right),
                 dir, dir.resolve("state-good"), n -> null, new RecordingPublisher());
         started.add(good);
         good.opened().get(60, TimeUnit.SECONDS);
@@ -160,7 +162,7 @@ class TokenAbsentTest {
         values.put("token_retry_initial_seconds", 1);
         values.put("token_retry_max_seconds", 1);
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), n -> null,
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), n -> null,
                 new RecordingPublisher());
         started.add(component);
         component.opened().get(60, TimeUnit.SECONDS);

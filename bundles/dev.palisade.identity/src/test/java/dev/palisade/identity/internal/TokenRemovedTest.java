@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,7 +67,7 @@ class TokenRemovedTest {
         values.put("token_retry_initial_seconds", 1);
         values.put("token_retry_max_seconds", 2);
         values.put("token_check_seconds", checkSeconds);
-        component = new Pkcs11IdentityComponent(Configs.of(Pkcs11IdentityComponent.Config.class, values), dir,
+        component = new Pkcs11IdentityComponent(TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir,
                 dir.resolve("state"), n -> null, publisher);
         component.opened().get(60, TimeUnit.SECONDS);
         component.init(alias, KeyType.EC_P256);

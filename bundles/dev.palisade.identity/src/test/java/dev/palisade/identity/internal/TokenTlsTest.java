@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -94,7 +96,7 @@ class TokenTlsTest {
         values.put("alias", alias);
         values.put("pin_file", SoftHsmToken.pinFile(dir, token.pin).toString());
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state-" + type), n -> null,
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state-" + type), n -> null,
                 publisher);
         component.opened().get(60, TimeUnit.SECONDS);
         component.init(alias, type);

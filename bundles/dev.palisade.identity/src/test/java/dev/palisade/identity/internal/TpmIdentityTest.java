@@ -1,5 +1,7 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,7 +48,7 @@ class TpmIdentityTest {
         values.put("public_key_on_token", true);
         values.put("pin_file", SoftHsmToken.pinFile(dir, tpm.pin).toString());
         Pkcs11IdentityComponent component = new Pkcs11IdentityComponent(
-                Configs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), n -> null, publisher);
+                TypedConfigs.of(Pkcs11IdentityComponent.Config.class, values), dir, dir.resolve("state"), n -> null, publisher);
         try {
             component.opened().get(120, TimeUnit.SECONDS);
             assertNull(component.manager().failure(), () -> "the TPM token opened: " + component.health());

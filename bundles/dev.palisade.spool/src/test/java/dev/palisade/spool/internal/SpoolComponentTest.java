@@ -1,5 +1,7 @@
 package dev.palisade.spool.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,7 +31,7 @@ class SpoolComponentTest {
     private final Fixtures.MutableClock clock = new Fixtures.MutableClock(T0);
 
     private SpoolComponent component(Map<String, Object> config) throws Exception {
-        return new SpoolComponent(Configs.of(SpoolComponent.Config.class, config), data, clock);
+        return new SpoolComponent(TypedConfigs.of(SpoolComponent.Config.class, config), data, clock);
     }
 
     @Test

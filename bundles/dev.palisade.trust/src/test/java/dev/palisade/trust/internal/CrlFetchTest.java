@@ -1,5 +1,7 @@
 package dev.palisade.trust.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static dev.palisade.trust.internal.TestPki.intermediate;
 import static dev.palisade.trust.internal.TestPki.leaf;
 import static dev.palisade.trust.internal.TestPki.root;
@@ -121,12 +123,12 @@ class CrlFetchTest {
     }
 
     private TrustServiceComponent service(String revocation, long graceSeconds) {
-        TrustServiceComponent service = new TrustServiceComponent(Configs.of(TrustServiceComponent.Config.class,
+        TrustServiceComponent service = new TrustServiceComponent(TypedConfigs.of(TrustServiceComponent.Config.class,
                 Map.of("crl_retry_seconds", 1L, "crl_fetch_timeout_ms", 700L, "crl_fetch_max_bytes", 64 * 1024)), CLOCK, cache);
         services.add(service);
         Map<String, Object> domain = new HashMap<>(Map.of("name", "plant", "anchors", new String[] {"root.pem"},
                 "revocation", revocation, "revocation_grace_seconds", graceSeconds, "files_check_interval_ms", 0L));
-        service.addDomain(new TrustDomainComponent(Configs.of(TrustDomainComponent.Config.class, domain), etc, CLOCK));
+        service.addDomain(new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class, domain), etc, CLOCK));
         return service;
     }
 

@@ -1,5 +1,7 @@
 package dev.palisade.trust.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -23,7 +25,7 @@ class DomainLoaderTest {
         Map<String, Object> all = new java.util.HashMap<>(values);
         all.put("name", "d");
         all.put("anchors", new String[] {"root.pem"});
-        DomainState state = DomainLoader.load(Configs.of(TrustDomainComponent.Config.class, all), etc, TestPki.NOW);
+        DomainState state = DomainLoader.load(TypedConfigs.of(TrustDomainComponent.Config.class, all), etc, TestPki.NOW);
         assertFalse(state.isDown(), state::down);
         return state;
     }

@@ -1,5 +1,7 @@
 package dev.palisade.trust.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static dev.palisade.trust.internal.TestPki.intermediate;
 import static dev.palisade.trust.internal.TestPki.leaf;
 import static dev.palisade.trust.internal.TestPki.root;
@@ -77,8 +79,8 @@ public class TrustBenchmark {
         Path etc = Files.createTempDirectory("trust-bench");
         TrustFiles.write(etc.resolve("root.pem"), TrustFiles.pem("CERTIFICATE", rootCa.der()));
         Clock clock = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
-        service = new TrustServiceComponent(Configs.of(TrustServiceComponent.Config.class, Map.of()), clock);
-        service.addDomain(new TrustDomainComponent(Configs.of(TrustDomainComponent.Config.class,
+        service = new TrustServiceComponent(TypedConfigs.of(TrustServiceComponent.Config.class, Map.of()), clock);
+        service.addDomain(new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class,
                 Map.of("name", "bench", "anchors", new String[] {"root.pem"})), etc, clock));
         List<byte[]> chain = List.of(device.der(), issuing.der());
         now = new TrustRequest("bench", chain, Purpose.CLIENT, null, null);

@@ -1,5 +1,7 @@
 package dev.palisade.trust.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import dev.palisade.api.trust.Purpose;
 import dev.palisade.api.trust.TrustRequest;
 import java.nio.file.Files;
@@ -32,8 +34,8 @@ public final class TrustInterleaved {
         Path etc = Files.createTempDirectory("trust-interleaved");
         TrustFiles.write(etc.resolve("root.pem"), TrustFiles.pem("CERTIFICATE", rootCa.der()));
         Clock clock = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
-        TrustServiceComponent service = new TrustServiceComponent(Configs.of(TrustServiceComponent.Config.class, Map.of()), clock);
-        service.addDomain(new TrustDomainComponent(Configs.of(TrustDomainComponent.Config.class,
+        TrustServiceComponent service = new TrustServiceComponent(TypedConfigs.of(TrustServiceComponent.Config.class, Map.of()), clock);
+        service.addDomain(new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class,
                 Map.of("name", "bench", "anchors", new String[] {"root.pem"})), etc, clock));
         TrustRequest[] fresh = new TrustRequest[TrustBenchmark.DEVICES];
         byte[] device = null;

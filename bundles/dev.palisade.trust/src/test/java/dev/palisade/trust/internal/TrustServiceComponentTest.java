@@ -1,5 +1,7 @@
 package dev.palisade.trust.internal;
 
+import dev.palisade.testkit.TypedConfigs;
+
 import static dev.palisade.trust.internal.TestPki.intermediate;
 import static dev.palisade.trust.internal.TestPki.leaf;
 import static dev.palisade.trust.internal.TestPki.root;
@@ -46,7 +48,7 @@ class TrustServiceComponentTest {
     private final TestPki.Issued deviceA;
     private final TestPki.Issued rootB = root("Root B").issue();
     private final TrustServiceComponent service = new TrustServiceComponent(
-            Configs.of(TrustServiceComponent.Config.class, Map.of()), CLOCK);
+            TypedConfigs.of(TrustServiceComponent.Config.class, Map.of()), CLOCK);
 
     TrustServiceComponentTest() {
         TestPki.Spec spec = leaf("device-a", caA);
@@ -58,7 +60,7 @@ class TrustServiceComponentTest {
         Map<String, Object> all = new HashMap<>(values);
         all.put("name", name);
         all.put("files_check_interval_ms", 0L);
-        TrustDomainComponent domain = new TrustDomainComponent(Configs.of(TrustDomainComponent.Config.class, all), etc, CLOCK);
+        TrustDomainComponent domain = new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class, all), etc, CLOCK);
         service.addDomain(domain);
         return domain;
     }
@@ -135,24 +137,24 @@ class TrustServiceComponentTest {
     @Test
     void aDenyListEntryAppliesAtOnceAlsoToACachedVerdict() {
         domainA();
-        DenyListComponent denyList = new DenyListComponent(Configs.of(DenyListComponent.Config.class, Map.of()));
+        DenyListComponent denyList = new DenyListComponent(TypedConfigs.of(DenyListComponent.Config.class, Map.of()));
         service.setDenyList(denyList);
         assertTrue(verify("plant-a", deviceA, caA).accepted());
         assertEquals(1, service.cached());
 
         // Applied in place, as @Modified does, without telling the service: the cached entry must not survive it.
         String fingerprint = Text.hex(Cert.sha256(deviceA.der()));
-        denyList.modified(Configs.of(DenyListComponent.Config.class, Map.of("fingerprints", new String[] {fingerprint})));
+        denyList.modified(TypedConfigs.of(DenyListComponent.Config.class, Map.of("fingerprints", new String[] {fingerprint})));
         Verdict denied = verify("plant-a", deviceA, caA);
         assertEquals(RejectReason.DENIED, denied.reason(), denied::message);
         assertEquals(0, denied.certificateIndex());
         assertEquals(1, service.domain("plant-a").orElseThrow().denyListEntries());
 
-        denyList.modified(Configs.of(DenyListComponent.Config.class, Map.of("issuer_serials",
+        denyList.modified(TypedConfigs.of(DenyListComponent.Config.class, Map.of("issuer_serials",
                 new String[] {"67c32/CN=Issuing CA A,O=Test; " + deviceSerial.toString(16) + "/CN=Issuing CA A,O=Test"})));
         assertEquals(RejectReason.DENIED, verify("plant-a", deviceA, caA).reason(), "by issuer and serial");
 
-        denyList.modified(Configs.of(DenyListComponent.Config.class, Map.of()));
+        denyList.modified(TypedConfigs.of(DenyListComponent.Config.class, Map.of()));
         assertTrue(verify("plant-a", deviceA, caA).accepted(), "entry removed");
     }
 
@@ -160,7 +162,7 @@ class TrustServiceComponentTest {
     void anUnreadableDenyListRefusesEverything() {
         domainA();
         assertTrue(verify("plant-a", deviceA, caA).accepted());
-        service.setDenyList(new DenyListComponent(Configs.of(DenyListComponent.Config.class,
+        service.setDenyList(new DenyListComponent(TypedConfigs.of(DenyListComponent.Config.class,
                 Map.of("fingerprints", new String[] {"not-hex"}))));
         Verdict verdict = verify("plant-a", deviceA, caA);
         assertEquals(RejectReason.DENIED, verdict.reason());
