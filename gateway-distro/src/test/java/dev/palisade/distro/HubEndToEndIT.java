@@ -15,7 +15,6 @@ import dev.palisade.api.upstream.Spool;
 import dev.palisade.api.upstream.SpoolStats;
 import dev.palisade.api.upstream.Upstream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +100,7 @@ public class HubEndToEndIT {
         Path etc = fixture.etc;
         Path work = fixture.work;
         hubData = work.resolve("hub");
-        int port = freePort();
+        int port = UpstreamItFixture.freePort();
         hubOk("start", "--port", String.valueOf(port), "--allow-unenrolled-children");
 
         // The CA registered by proof of possession, the gateway under it.
@@ -332,9 +331,4 @@ public class HubEndToEndIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

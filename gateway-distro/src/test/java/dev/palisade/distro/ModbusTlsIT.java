@@ -13,9 +13,6 @@ import dev.palisade.api.bus.Reading;
 import dev.palisade.api.identity.GatewayIdentity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -130,7 +126,7 @@ public class ModbusTlsIT {
 
         // 1 + 2: mutual TLS, the device verified by the trust domain with its identity rule.
         Path plc1 = device("plc-tls-1", goodPort, DOMAIN, null, "");
-        await("plc-tls-1 ONLINE over TLS with readings", 60, () -> state("plc-tls-1") == DeviceState.ONLINE
+        UpstreamItFixture.await("plc-tls-1 ONLINE over TLS with readings", 60, () -> state("plc-tls-1") == DeviceState.ONLINE
                 && device("plc-tls-1").latest().size() == 2);
         LeafDevice device = device("plc-tls-1");
         Reading v = device.latest().stream().filter(r -> r.channel().equals("v")).findFirst().orElseThrow();
@@ -173,7 +169,7 @@ public class ModbusTlsIT {
         assertTrue("a refused device keeps no proven identity", device("plc-tls-1").identity().isEmpty());
         // ... and lifting it lets the device back in, still without a restart.
         Files.writeString(denylist, "fingerprints = \n");
-        await("plc-tls-1 ONLINE again after the deny-list entry is removed", 60,
+        UpstreamItFixture.await("plc-tls-1 ONLINE again after the deny-list entry is removed", 60,
                 () -> state("plc-tls-1") == DeviceState.ONLINE);
         assertEquals(DeviceState.REFUSED, state("plc-rogue"));
     }
@@ -192,12 +188,12 @@ public class ModbusTlsIT {
 
     /** modbus-sim.py in tls mode with {@code <name>.pem/.key}, requiring a client certificate from ca.pem. */
     private int startTlsPeer(String name) throws Exception {
-        int port = freePort();
+        int port = UpstreamItFixture.freePort();
         processes.add(new ProcessBuilder("/usr/bin/python3", System.getProperty("palisade.modbus.sim"), "tls",
                 Integer.toString(port), work.resolve(name + ".pem").toString(), work.resolve(name + ".key").toString(),
                 work.resolve("ca.pem").toString()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("sim-" + name + ".log").toFile()).start());
-        await("the " + name + " TLS peer listening on " + port, 20, () -> listening(port));
+        UpstreamItFixture.await("the " + name + " TLS peer listening on " + port, 20, () -> UpstreamItFixture.listening(port));
         return port;
     }
 
@@ -241,7 +237,7 @@ public class ModbusTlsIT {
         pki.issueGateway(csr, GATEWAY, role, work.resolve("chain.pem"));
         GatewayChecks.execute(commands, "palisade:identity install " + work.resolve("chain.pem") + " --root "
                 + work.resolve("ca.pem"));
-        await("the gateway identity", 30, () -> service(GatewayIdentity.class) != null);
+        UpstreamItFixture.await("the gateway identity", 30, () -> service(GatewayIdentity.class) != null);
     }
 
     private Path device(String id, int port, String domain, String identity, String extra) throws IOException {
@@ -253,7 +249,7 @@ public class ModbusTlsIT {
     }
 
     private void assertRefused(String id, String reason, String detail) throws Exception {
-        await(id + " REFUSED with " + reason, 60, () -> state(id) == DeviceState.REFUSED
+        UpstreamItFixture.await(id + " REFUSED with " + reason, 60, () -> state(id) == DeviceState.REFUSED
                 && device(id).status().reason().contains(reason));
         String why = device(id).status().reason();
         if (detail != null) {
@@ -313,28 +309,4 @@ public class ModbusTlsIT {
         }
     }
 
-    private static void await(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
