@@ -160,6 +160,20 @@ public final class Journal implements AutoCloseable {
      * @throws UpstreamException SPOOL_FULL, TOO_LARGE, NO_SPACE, STORAGE_ERROR or CLOSED
      */
     public long append(SpoolMessage message) throws UpstreamException {
+        // An interrupted thread's FileChannel I/O closes the channel for every thread (NIO's
+        // interruptible channels): a producer being stopped must not break the journal for the
+        // others. Its interrupt is kept for it and restored on the way out.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return appendUninterrupted(message);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private long appendUninterrupted(SpoolMessage message) throws UpstreamException {
         int size = message.size();
         if (size > settings.maxMessageBytes() || size > settings.maxBytes()) {
             throw new UpstreamException(Reason.TOO_LARGE, "message for '" + message.topic() + "' has " + size
@@ -351,6 +365,19 @@ public final class Journal implements AutoCloseable {
             mutex.unlock();
         }
         List<SpoolEntry> out = new ArrayList<>(taken.size());
+        // As in append: an interrupt arriving now must not close the segments' channels under the reads.
+        boolean interrupted = Thread.interrupted();
+        try {
+            readAll(taken, out);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return out;
+    }
+
+    private void readAll(List<Entry> taken, List<SpoolEntry> out) {
         for (Entry entry : taken) {
             try {
                 out.add(read(entry));
@@ -368,7 +395,6 @@ public final class Journal implements AutoCloseable {
                 }
             }
         }
-        return out;
     }
 
     private void take(int max, Predicate<String> eligibleKey, long now, List<Entry> taken) {

@@ -71,6 +71,33 @@ class JournalTest {
     }
 
     @Test
+    void anInterruptedProducerOrReaderDoesNotCloseTheJournalForEveryoneElse() throws Exception {
+        try (Journal journal = open()) {
+            journal.append(message("m1", 4, "before", T0));
+            // A producer whose thread is being stopped (interrupted) still appends, keeps its
+            // interrupt, and does not close the segment's channel (NIO closes it on interrupt).
+            Thread.currentThread().interrupt();
+            try {
+                journal.append(message("m1", 4, "while-stopping", T0));
+                assertTrue(Thread.currentThread().isInterrupted(), "the producer's interrupt is restored");
+            } finally {
+                Thread.interrupted();
+            }
+            journal.append(message("m1", 4, "after", T0));
+            // A reader (the link) interrupted before it asks: it is told so, and nothing is taken or lost.
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> journal.next(10, key -> true, Duration.ZERO));
+            assertEquals(0, journal.stats().inFlight());
+            List<SpoolEntry> read = journal.next(10, key -> true, Duration.ZERO);
+            assertEquals(List.of("before", "while-stopping", "after"), texts(read));
+            assertEquals(0, journal.stats().dropped(), "nothing discarded as unreadable");
+            journal.append(message("m1", 4, "later", T0));
+            read.forEach(e -> journal.release(e.sequence()));
+            assertEquals(List.of("before", "while-stopping", "after", "later"), texts(all(journal)));
+        }
+    }
+
+    @Test
     void mostUrgentPriorityFirstThenAppendOrder() throws Exception {
         try (Journal journal = open()) {
             journal.append(message("x", 0, "low-1", T0));
