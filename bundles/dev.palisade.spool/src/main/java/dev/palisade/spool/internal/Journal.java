@@ -531,7 +531,7 @@ public final class Journal implements AutoCloseable {
             for (Iterator<Segment> it = segments.iterator(); it.hasNext();) {
                 Segment segment = it.next();
                 if (segment != active && segment.live == 0) {
-                    segment.channel.close();
+                    segment.close();
                     Files.deleteIfExists(segment.file);
                     it.remove();
                 }
@@ -636,7 +636,7 @@ public final class Journal implements AutoCloseable {
     private void closeFiles() {
         for (Segment segment : segments) {
             try {
-                segment.channel.close();
+                segment.close();
             } catch (IOException e) {
                 LOG.debug("closing {}", segment.file, e);
             }

@@ -2,6 +2,7 @@ package dev.palisade.spool.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +21,10 @@ final class Segment {
 
     final long id;
     final Path file;
-    final FileChannel channel;
+    /** Replaced only by {@link #read} when another thread's interrupt closed it (see there). */
+    volatile FileChannel channel;
+    /** Set by {@link #close}: the journal let go of this segment, so it is never reopened. */
+    private volatile boolean closedForGood;
     /** Bytes of valid records; the next record goes here. */
     long size;
     /** Messages in this segment that are still in the spool. */
@@ -119,8 +123,37 @@ final class Segment {
         }
     }
 
-    /** @return the record of {@code length} bytes at {@code offset} */
+    /**
+     * @return the record of {@code length} bytes at {@code offset}
+     * @throws IOException if it cannot be read, or the journal has closed this segment
+     */
     ByteBuffer read(long offset, int length) throws IOException {
+        try {
+            return readOnce(offset, length);
+        } catch (ClosedChannelException e) {
+            // A FileChannel is closed for every thread when one thread is interrupted inside its
+            // I/O (NIO's interruptible channels); the records are intact on disk: reopen and retry.
+            reopen(e);
+            return readOnce(offset, length);
+        }
+    }
+
+    private synchronized void reopen(ClosedChannelException cause) throws IOException {
+        if (closedForGood) {
+            throw cause;
+        }
+        if (!channel.isOpen()) {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+    }
+
+    /** Closes the file for good (the journal closes, or the segment is deleted). */
+    synchronized void close() throws IOException {
+        closedForGood = true;
+        channel.close();
+    }
+
+    private ByteBuffer readOnce(long offset, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         long position = offset;
         while (buffer.hasRemaining()) {
