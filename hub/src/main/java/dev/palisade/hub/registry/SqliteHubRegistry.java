@@ -201,12 +201,21 @@ public final class SqliteHubRegistry implements HubRegistry {
     }
 
     private List<CaRecord> queryCas(String where, Object... args) throws RegistryException {
-        return read("read CAs", c -> {
-            List<CaRecord> list = new ArrayList<>();
-            try (PreparedStatement p = prepare(c, "SELECT * FROM ca " + where + " ORDER BY name", args);
-                    ResultSet rs = p.executeQuery()) {
+        return query("read CAs", "SELECT * FROM ca " + where + " ORDER BY name", SqliteHubRegistry::ca, args);
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of one query, mapped, in one read. */
+    private <T> List<T> query(String what, String sql, Row<T> row, Object... args) throws RegistryException {
+        return read(what, c -> {
+            List<T> list = new ArrayList<>();
+            try (PreparedStatement p = prepare(c, sql, args); ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    list.add(ca(rs));
+                    list.add(row.map(rs));
                 }
             }
             return list;
@@ -322,16 +331,7 @@ public final class SqliteHubRegistry implements HubRegistry {
     }
 
     private List<DeviceRecord> queryDevices(String where, Object... args) throws RegistryException {
-        return read("read devices", c -> {
-            List<DeviceRecord> list = new ArrayList<>();
-            try (PreparedStatement p = prepare(c, "SELECT * FROM device " + where + " ORDER BY id", args);
-                    ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    list.add(device(rs));
-                }
-            }
-            return list;
-        });
+        return query("read devices", "SELECT * FROM device " + where + " ORDER BY id", SqliteHubRegistry::device, args);
     }
 
     @Override
@@ -372,19 +372,9 @@ public final class SqliteHubRegistry implements HubRegistry {
 
     @Override
     public List<AuditEntry> auditLog(int limit) throws RegistryException {
-        return read("read the audit log", c -> {
-            List<AuditEntry> list = new ArrayList<>();
-            try (PreparedStatement p = prepare(c,
-                    "SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq", limit);
-                    ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    list.add(new AuditEntry(rs.getLong("seq"), instant(rs, "at"), rs.getString("actor"),
-                            rs.getString("action"), rs.getString("target"), rs.getString("outcome"),
-                            rs.getString("detail")));
-                }
-            }
-            return list;
-        });
+        return query("read the audit log", "SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                rs -> new AuditEntry(rs.getLong("seq"), instant(rs, "at"), rs.getString("actor"), rs.getString("action"),
+                        rs.getString("target"), rs.getString("outcome"), rs.getString("detail")), limit);
     }
 
     @Override
