@@ -13,7 +13,7 @@
  * telemetry only once the child is {@link dev.palisade.api.enroll.EnrollmentStatus#ENROLLED}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.palisade.api.enroll;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,5 +1,7 @@
 package dev.palisade.upstream.mqtt.internal;
 
+import dev.palisade.api.enroll.Enrollment;
+import dev.palisade.api.enroll.EnrollmentStatus;
 import dev.palisade.api.health.Health;
 import dev.palisade.api.health.HealthIndicator;
 import dev.palisade.api.health.HealthReport;
@@ -71,6 +73,11 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindTrust", unbind = "unbindTrust")
     private volatile TrustService trustService;
+
+    /** When enrollment is configured, a child's messages stay in the spool until it is enrolled. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Enrollment enrollment;
 
     private final CommandRouter router = new CommandRouter();
     private final LinkListeners listeners = new LinkListeners();
@@ -219,6 +226,18 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
 
     Spool spool() {
         return spool;
+    }
+
+    /**
+     * The spool gate for a key: the gateway's own messages (empty key) always go; a child's go
+     * only once the enrollment service says the hub accepted this gateway as its parent. Without
+     * an enrollment service (enrollment not configured) every child's go, and the hub decides.
+     * Fast and non-blocking: the enrollment service answers from memory.
+     */
+    boolean mayDrain(String key) {
+        Enrollment e = enrollment;
+        return e == null || key.isEmpty()
+                || e.child(key).map(s -> s.status() == EnrollmentStatus.ENROLLED).orElse(false);
     }
 
     TrustService trustService() {

@@ -73,7 +73,7 @@ class LinkUnitsTest {
         assertThrows(IllegalArgumentException.class, () -> new Topics("gw/1"));
         assertThrows(IllegalArgumentException.class, () -> Topics.checkSuffix("enroll/#"));
         assertThrows(IllegalArgumentException.class, () -> Topics.checkSuffix("/enroll"));
-        Topics.checkSuffix("enroll/req");
+        Topics.checkSuffix("enroll/request");
     }
 
     @Test
