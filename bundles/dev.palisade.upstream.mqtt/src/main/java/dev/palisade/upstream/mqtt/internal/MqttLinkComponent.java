@@ -76,8 +76,12 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
 
     /** When enrollment is configured, a child's messages stay in the spool until it is enrolled. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindEnrollment")
     private volatile Enrollment enrollment;
+
+    /** How long children stay held after the enrollment service went (an update or restart of its bundle). */
+    static final Duration ENROLLMENT_RETURN_GRACE = Duration.ofSeconds(60);
+    private volatile Instant enrollmentGoneAt;
 
     private final CommandRouter router = new CommandRouter();
     private final LinkListeners listeners = new LinkListeners();
@@ -231,13 +235,29 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     /**
      * The spool gate for a key: the gateway's own messages (empty key) always go; a child's go
      * only once the enrollment service says the hub accepted this gateway as its parent. Without
-     * an enrollment service (enrollment not configured) every child's go, and the hub decides.
-     * Fast and non-blocking: the enrollment service answers from memory.
+     * an enrollment service (enrollment not configured) every child's go, and the hub decides;
+     * but for {@link #ENROLLMENT_RETURN_GRACE} after the service went away (its bundle updated or
+     * restarted) children stay held. Fast and non-blocking: the enrollment service answers from memory.
      */
     boolean mayDrain(String key) {
+        if (key.isEmpty()) {
+            return true;
+        }
         Enrollment e = enrollment;
-        return e == null || key.isEmpty()
-                || e.child(key).map(s -> s.status() == EnrollmentStatus.ENROLLED).orElse(false);
+        if (e == null) {
+            Instant gone = enrollmentGoneAt;
+            return gone == null || Instant.now().isAfter(gone.plus(ENROLLMENT_RETURN_GRACE));
+        }
+        return e.child(key).map(s -> s.status() == EnrollmentStatus.ENROLLED).orElse(false);
+    }
+
+    void unbindEnrollment(Enrollment gone) {
+        if (enrollment == gone) {
+            enrollment = null;
+        }
+        // Its bundle is probably being updated or restarted: hold children for a while rather
+        // than sending messages the hub would refuse.
+        enrollmentGoneAt = Instant.now();
     }
 
     TrustService trustService() {
