@@ -50,9 +50,13 @@ import org.osgi.util.tracker.ServiceTracker;
  * a relay child (it signs the hub's challenge) and an attest child (its TLS identity) are
  * enrolled; their telemetry, published before, waits in the spool until then and is then
  * accepted by the hub; a child under a CA the hub does not know is refused with the hub's reason
- * and its telemetry stays in the spool (the hub never has to refuse a publish); a plain device
- * without a custodial key stays pending and says why; the states survive a restart of the
- * enrollment bundle without enrolling again; a device removed is unenrolled at the hub.
+ * and its telemetry stays in the spool (the hub never has to refuse a publish); a real plain
+ * Modbus TCP device (pymodbus) stays pending and says why until its custodial key is made on the
+ * token ({@code palisade:children csr}) and the integrator's certificate installed
+ * ({@code palisade:children install}), then is enrolled and its held readings delivered; the
+ * states survive a restart of the enrollment bundle without enrolling again and without a child's
+ * message slipping out meanwhile; devices removed (a service gone, a Modbus device's file deleted)
+ * are unenrolled at the hub.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -69,6 +73,7 @@ public class EnrollIT {
 
     private UpstreamItFixture fixture;
     private ReferenceHub hub;
+    private Process simulator;
 
     @Configuration
     public Option[] configuration() {
@@ -82,6 +87,9 @@ public class EnrollIT {
         }
         if (fixture != null) {
             fixture.close();
+        }
+        if (simulator != null) {
+            simulator.destroyForcibly();
         }
     }
 
@@ -116,7 +124,11 @@ public class EnrollIT {
         new TestLeafDevice("attest-1", identity("attest-1", attestKeys), null).register(context);
         EnrollItPki.Device strangerKeys = stranger.device("stranger-1");
         new TestLeafDevice("stranger-1", identity("stranger-1", strangerKeys), strangerKeys.keys().getPrivate()).register(context);
-        new TestLeafDevice("plc-1", null, null).register(context);
+        // A real plain Modbus TCP device (pymodbus): custodial, its readings published by the bus bundle.
+        int modbusPort = startSimulator(work);
+        Path boilerCfg = fixture.etc.resolve("dev.palisade.bus.modbus.device-boiler.cfg");
+        Files.writeString(boilerCfg, "id = boiler-1\ntransport = tcp\nhost = 127.0.0.1\nport = " + modbusPort
+                + "\npoll.interval.ms = 1000\nchannels = temperature holding 24 int16 scale=0.1 unit=degC\n");
 
         // 1. Telemetry published before anything is enrolled, and before the link exists.
         Upstream upstream = awaitService(Upstream.class);
@@ -125,7 +137,7 @@ public class EnrollIT {
         publish(upstream, "attest-1", 20);
         publish(upstream, "stranger-1", 7);
         assertEquals(47, spool.stats().messages());
-        await("the children known as pending", 20, () -> enrollment.children().size() == 4);
+        await("the children known as pending", 30, () -> enrollment.children().size() == 4);
         assertEquals(EnrollmentStatus.PENDING, state(enrollment, "relay-1").status());
 
         Files.writeString(fixture.etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
@@ -138,9 +150,7 @@ public class EnrollIT {
                 && state(enrollment, "attest-1").status() == EnrollmentStatus.ENROLLED);
         assertEquals(ProofMode.RELAY, state(enrollment, "relay-1").mode());
         assertEquals(ProofMode.ATTEST, state(enrollment, "attest-1").mode());
-        await("the enrolled children's telemetry acknowledged by the hub", 60, () -> spool.stats().messages() == 7);
-        String upstreamShown = GatewayChecks.execute(commands, "palisade:upstream");
-        assertTrue("the hub never had to refuse a child's publish: " + upstreamShown, upstreamShown.contains("refused by hub 0"));
+        await("boiler-1's readings held in the spool", 60, () -> spool.stats().messages() >= 7 + 5);
         String log = hub.log();
         assertTrue("the hub logs the relay enrollment" + hub.logTail(),
                 log.contains("gateway '" + GATEWAY + "': child 'relay-1' enrolled (relay)"));
@@ -153,12 +163,24 @@ public class EnrollIT {
         assertTrue(shown, shown.matches("(?s).*\\nrelay-1 +enrolled +relay +- .*"));
         assertTrue(shown, shown.matches("(?s).*\\nattest-1 +enrolled +attest +- .*"));
         assertTrue(shown, shown.matches("(?s).*\\nstranger-1 +refused +relay +UNKNOWN_CA .*"));
-        assertTrue(shown, shown.matches("(?s).*\\nplc-1 +pending +custodial +- .*no key for this child.*"));
+        assertTrue(shown, shown.matches("(?s).*\\nboiler-1 +pending +custodial +- .*no key for this child.*"));
         assertTrue(log.contains("child 'stranger-1' refused: UNKNOWN_CA") || hub.log().contains("child 'stranger-1' refused: UNKNOWN_CA"));
-        Thread.sleep(2_000);
-        assertEquals("the refused child's telemetry stays in the spool", 7, spool.stats().messages());
 
-        // 4. A restart of the enrollment bundle keeps the states and enrolls nobody again.
+        // 4. Custodial: the child's key made on the token, its certificate from the integrator's CA.
+        Path csr = work.resolve("boiler-1.csr");
+        String wrote = GatewayChecks.execute(commands, "palisade:children csr boiler-1 --out " + csr);
+        assertTrue(wrote, wrote.contains("wrote the certificate request for child 'boiler-1'"));
+        fixture.pki.issueChain(csr, "boiler-1", work.resolve("boiler-1-chain.pem"));
+        String installed = GatewayChecks.execute(commands, "palisade:children install boiler-1 " + work.resolve("boiler-1-chain.pem"));
+        assertTrue(installed, installed.matches("(?s).*\\nboiler-1 +enrolled +custodial +- .*"));
+        assertTrue("the hub logs the custodial enrollment" + hub.logTail(),
+                hub.log().contains("gateway '" + GATEWAY + "': child 'boiler-1' enrolled (custodial)"));
+        // Every child's telemetry that was held is delivered; only the refused child's stays.
+        await("the enrolled children's telemetry acknowledged by the hub", 60, () -> spool.stats().messages() == 7);
+        String upstreamShown = GatewayChecks.execute(commands, "palisade:upstream");
+        assertTrue("the hub never had to refuse a child's publish: " + upstreamShown, upstreamShown.contains("refused by hub 0"));
+
+        // 5. A restart of the enrollment bundle keeps the states and enrolls nobody again.
         Bundle enrollBundle = Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals("dev.palisade.enroll"))
                 .findFirst().orElseThrow(() -> new AssertionError("dev.palisade.enroll is not installed"));
         enrollBundle.stop();
@@ -169,13 +191,14 @@ public class EnrollIT {
         assertEquals(EnrollmentStatus.REFUSED, state(restarted, "stranger-1").status());
         publish(upstream, "relay-1", 5);
         await("relay-1's telemetry flows at once after the restart", 30, () -> spool.stats().messages() == 7);
+        assertEquals(EnrollmentStatus.ENROLLED, state(restarted, "boiler-1").status());
         assertEquals("relay-1 was not enrolled a second time" + hub.logTail(), 1,
                 hub.log().split("child 'relay-1' enrolled", -1).length - 1);
         upstreamShown = GatewayChecks.execute(commands, "palisade:upstream");
         assertTrue("children stay held while the enrollment bundle restarts: " + upstreamShown,
                 upstreamShown.contains("refused by hub 0"));
 
-        // 5. The device removed: unenrolled at the hub; its telemetry held again.
+        // 6. Devices removed (a test service unregistered, a Modbus device's file deleted): unenrolled at the hub.
         relay.unregister();
         await("relay-1 unenrolled and the hub told", 30, () -> state(restarted, "relay-1").status() == EnrollmentStatus.UNENROLLED
                 && state(restarted, "relay-1").detail().contains("hub confirmed"));
@@ -186,6 +209,25 @@ public class EnrollIT {
         assertEquals("an unenrolled child's telemetry waits in the spool", 10, spool.stats().messages());
         assertTrue(GatewayChecks.execute(commands, "palisade:children"),
                 GatewayChecks.execute(commands, "palisade:children").matches("(?s).*\\nrelay-1 +unenrolled +relay .*"));
+        Files.delete(boilerCfg);
+        await("boiler-1 unenrolled and the hub told", 30, () -> state(restarted, "boiler-1").status() == EnrollmentStatus.UNENROLLED
+                && state(restarted, "boiler-1").detail().contains("hub confirmed"));
+        assertTrue("the hub logs the unenrollment" + hub.logTail(),
+                hub.log().contains("gateway '" + GATEWAY + "': child 'boiler-1' unenrolled"));
+    }
+
+    private int startSimulator(Path work) throws Exception {
+        String script = System.getProperty("palisade.modbus.sim");
+        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)", script);
+        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
+        if (probe.waitFor() != 0) {
+            throw new AssertionError("pymodbus is missing: install the Debian package python3-pymodbus");
+        }
+        int port = UpstreamItFixture.freePort();
+        simulator = new ProcessBuilder("/usr/bin/python3", script, "tcp", Integer.toString(port)).redirectErrorStream(true)
+                .redirectOutput(work.resolve("modbus-sim.log").toFile()).start();
+        UpstreamItFixture.await("the Modbus simulator listening on " + port, 20, () -> UpstreamItFixture.listening(port));
+        return port;
     }
 
     private static PeerIdentity identity(String child, EnrollItPki.Device device) {

@@ -24,14 +24,16 @@ import dev.palisade.api.enroll.ChildState;
         property = {"osgi.command.scope=palisade", "osgi.command.function=children"})
 public final class ChildrenCommand {
 
-    static final String USAGE = "usage: children [list] | children retry <child> | children unenroll <child>";
+    static final String USAGE = "usage: children [list] | children retry <child> | children unenroll <child>"
+            + " | children csr <child> [--out FILE] | children install <child> CHAIN.pem";
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EnrollmentComponent enrollment;
 
-    @Descriptor("the gateway's children and their enrollment with the hub: list, retry <child>, unenroll <child>")
-    public String children(@Descriptor("list | retry <child> | unenroll <child>") String... args) throws Exception {
+    @Descriptor("the gateway's children and their enrollment with the hub: list, retry, unenroll, csr, install")
+    public String children(@Descriptor("list | retry <child> | unenroll <child> | csr <child> [--out FILE] | install <child> CHAIN.pem")
+            String... args) throws Exception {
         EnrollmentComponent e = enrollment;
         if (e == null) {
             return "children: enrollment is not configured (create etc/" + EnrollmentComponent.PID
@@ -39,6 +41,12 @@ public final class ChildrenCommand {
         }
         if (args.length == 0 || (args.length == 1 && args[0].equals("list"))) {
             return render(e.children(), e::lastAttempt, e.health().summary());
+        }
+        if (args.length >= 2 && args[0].equals("csr")) {
+            return Custodial.csr(e, args);
+        }
+        if (args.length == 3 && args[0].equals("install")) {
+            return Custodial.install(e, args[1], args[2], this);
         }
         if (args.length != 2) {
             throw new IllegalArgumentException(USAGE);
@@ -52,7 +60,7 @@ public final class ChildrenCommand {
         return render(List.of(state), e::lastAttempt, null);
     }
 
-    private static ChildState await(java.util.concurrent.CompletableFuture<ChildState> f, long seconds) throws Exception {
+    static ChildState await(java.util.concurrent.CompletableFuture<ChildState> f, long seconds) throws Exception {
         try {
             return f.get(seconds, TimeUnit.SECONDS);
         } catch (ExecutionException x) {

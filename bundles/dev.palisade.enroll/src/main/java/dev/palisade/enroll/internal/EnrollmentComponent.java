@@ -38,7 +38,9 @@ import dev.palisade.api.enroll.EnrollmentStatus;
 import dev.palisade.api.health.Health;
 import dev.palisade.api.health.HealthIndicator;
 import dev.palisade.api.health.HealthReport;
+import dev.palisade.api.identity.CustodialKeys;
 import dev.palisade.api.identity.GatewayIdentity;
+import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.Signer;
 import dev.palisade.api.upstream.HubLink;
 
@@ -56,12 +58,14 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     static final String PID = "dev.palisade.enroll";
     static final String STATE_FILE = "children.properties";
-    private static final String CHILD_OWNER = "child:";
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentComponent.class);
 
     private final Map<String, LeafDevice> devices = new ConcurrentHashMap<>();
     private final Map<String, Bundle> deviceOwners = new ConcurrentHashMap<>();
+    /** Custodial signers found, and when a child without one was last looked up (not again for a while). */
     private final Map<String, Signer> custodialSigners = new ConcurrentHashMap<>();
+    private final Map<String, Instant> custodialMisses = new ConcurrentHashMap<>();
+    private static final java.time.Duration CUSTODIAL_RECHECK = java.time.Duration.ofSeconds(30);
     private final List<EnrollmentListener> listeners = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -75,6 +79,10 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile GatewayIdentity identity;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile CustodialKeys custodialKeys;
 
     private final Enroller enroller;
     private final ScheduledExecutorService thread;
@@ -219,9 +227,46 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
         return devices;
     }
 
+    /**
+     * The child's key on the token once its certificate is installed. Looked up on the token at
+     * most every {@link #CUSTODIAL_RECHECK} for a child without one ({@code palisade:children
+     * install} makes it known at once).
+     */
     @Override
     public Signer custodialSigner(String child) {
-        return custodialSigners.get(child);
+        Signer known = custodialSigners.get(child);
+        CustodialKeys keys = custodialKeys;
+        if (known != null || keys == null) {
+            return known;
+        }
+        Instant missed = custodialMisses.get(child);
+        if (missed != null && Instant.now().isBefore(missed.plus(CUSTODIAL_RECHECK))) {
+            return null;
+        }
+        try {
+            Optional<Signer> found = keys.signer(child);
+            if (found.isPresent()) {
+                custodialSigners.put(child, found.get());
+                custodialMisses.remove(child);
+                return found.get();
+            }
+        } catch (IdentityException | RuntimeException e) {
+            LOG.debug("Enrollment: no custodial key for '{}' now: {}", child, e.getMessage());
+        }
+        custodialMisses.put(child, Instant.now());
+        return null;
+    }
+
+    /** @return the identity bundle's custodial keys, or null when no keystore is configured */
+    CustodialKeys custodialKeys() {
+        return custodialKeys;
+    }
+
+    /** After an install: look the child's key up again at the next cycle, and enroll it now. */
+    CompletionStage<ChildState> installed(String child) {
+        custodialSigners.remove(child);
+        custodialMisses.remove(child);
+        return enroll(child);
     }
 
     // --- references ---
@@ -251,17 +296,6 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
         } catch (RejectedExecutionException e) {
             // stopping ourselves: nothing is unenrolled
         }
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, target = "(" + Signer.OWNER + "=" + CHILD_OWNER + "*)",
-            unbind = "removeCustodialSigner")
-    void addCustodialSigner(Signer signer, Map<String, Object> properties) {
-        custodialSigners.put(String.valueOf(properties.get(Signer.OWNER)).substring(CHILD_OWNER.length()), signer);
-    }
-
-    void removeCustodialSigner(Signer signer, Map<String, Object> properties) {
-        custodialSigners.remove(String.valueOf(properties.get(Signer.OWNER)).substring(CHILD_OWNER.length()), signer);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,

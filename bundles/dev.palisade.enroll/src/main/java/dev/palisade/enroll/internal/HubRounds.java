@@ -155,8 +155,8 @@ final class HubRounds {
             default -> {
                 Signer custodial = env.custodialSigner(child);
                 if (custodial == null) {
-                    throw new IllegalStateException("custodial: no key for this child on the gateway's token (a Signer"
-                            + " service with palisade.signer.owner=child:" + child + "; see docs/enrollment.md)");
+                    throw new IllegalStateException("custodial: no key for this child on the gateway's token, or no certificate"
+                            + " installed for it yet (palisade:children csr " + child + ", then install; docs/enrollment.md)");
                 }
                 return new ChildProver.Custodial(child, custodial.chain().get(0), custodial);
             }

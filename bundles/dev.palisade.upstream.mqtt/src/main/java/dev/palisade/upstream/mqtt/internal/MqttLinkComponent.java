@@ -75,8 +75,6 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     private volatile TrustService trustService;
 
     /** When enrollment is configured, a child's messages stay in the spool until it is enrolled. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindEnrollment")
     private volatile Enrollment enrollment;
 
     /** How long children stay held after the enrollment service went (an update or restart of its bundle). */
@@ -251,13 +249,20 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
         return e.child(key).map(s -> s.status() == EnrollmentStatus.ENROLLED).orElse(false);
     }
 
+    /** Method injection (not a field): the grace must start before the service is seen missing. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindEnrollment")
+    void bindEnrollment(Enrollment bound) {
+        enrollment = bound;
+    }
+
     void unbindEnrollment(Enrollment gone) {
-        if (enrollment == gone) {
-            enrollment = null;
-        }
         // Its bundle is probably being updated or restarted: hold children for a while rather
         // than sending messages the hub would refuse.
         enrollmentGoneAt = Instant.now();
+        if (enrollment == gone) {
+            enrollment = null;
+        }
     }
 
     TrustService trustService() {
