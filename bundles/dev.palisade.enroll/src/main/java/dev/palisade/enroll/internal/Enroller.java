@@ -221,8 +221,10 @@ final class Enroller {
             if (devices.containsKey(r.id) || r.status == EnrollmentStatus.UNENROLLED) {
                 continue;
             }
-            Instant gone = goneSince.computeIfAbsent(r.id, k -> now);
-            if (now.isBefore(gone.plus(settings.removalGrace()))) {
+            // Only a removal seen as such (the device's service gone while its bus kept running)
+            // unenrolls: a bus that stopped, or never came up, must not cost its children.
+            Instant gone = goneSince.get(r.id);
+            if (gone == null || now.isBefore(gone.plus(settings.removalGrace()))) {
                 continue;
             }
             goneSince.remove(r.id);

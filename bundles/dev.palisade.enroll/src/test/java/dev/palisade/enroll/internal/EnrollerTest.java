@@ -253,6 +253,19 @@ class EnrollerTest {
     }
 
     @Test
+    void aDeviceWhoseBusStoppedStaysEnrolled() throws Exception {
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        Enroller e = enroller(HUB);
+        e.cycle();
+        devices.remove("dev-a");
+        e.deviceGone("dev-a", true);
+        now = now.plusSeconds(3600);
+        e.cycle();
+        assertTrue(e.enrolled("dev-a"), "a bus stopping or updated removes nothing");
+        assertEquals(List.of(), hub.forgotten);
+    }
+
+    @Test
     void aCustodialChildWithoutAKeyStaysPendingAndSaysWhy() throws Exception {
         devices.put("plc-1", new Device("plc-1", null, null));
         Enroller e = enroller(HUB);
