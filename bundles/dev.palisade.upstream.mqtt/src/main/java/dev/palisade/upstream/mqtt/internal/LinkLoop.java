@@ -147,7 +147,7 @@ final class LinkLoop implements Runnable {
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
         MqttAsyncClient client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence());
-        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack());
+        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack(), link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setSocketFactory(context.getSocketFactory());
