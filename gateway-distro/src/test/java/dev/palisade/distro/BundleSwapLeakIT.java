@@ -92,8 +92,9 @@ public class BundleSwapLeakIT {
      * covered by their own rounds.
      */
     private static final String API = "dev.palisade.api";
-    private static final String IDENTITY = "dev.palisade.identity";
-    private static final String UPSTREAM = "dev.palisade.upstream.mqtt";
+    static final String IDENTITY = "dev.palisade.identity";
+    static final String UPSTREAM = "dev.palisade.upstream.mqtt";
+    static final String MODBUS = "dev.palisade.bus.modbus";
     /** A test bundle that leaks a thread on purpose ({@link LeakyActivator}): the proof that this test can fail. */
     private static final String LEAKY = "dev.palisade.test.leaky";
     /** Descriptors the framework, logging and JDK may open between two reads (log rolling, a jar, a pipe). */
@@ -109,12 +110,12 @@ public class BundleSwapLeakIT {
     private ServiceComponentRuntime scr;
 
     /** The Modbus devices: one over TCP, one over RTU on a pty pair (socat), both on pymodbus. */
-    private static final List<String> DEVICES = List.of("plc1", "drive-3");
+    static final List<String> DEVICES = List.of("plc1", "drive-3");
 
     private UpstreamItFixture hub;
     private final List<Process> peers = new ArrayList<>();
-    private int mosquittoPort;
-    private int modbusPort;
+    int mosquittoPort;
+    int modbusPort;
     private Path received;
     private int published;
 
@@ -318,13 +319,13 @@ public class BundleSwapLeakIT {
         List<String> baselineDescriptors = null;
         for (int round = 1; round <= rounds; round++) {
             String where = bsn + " round " + round + "/" + rounds;
-            Sessions before = Sessions.capture(this, bsn);
+            SwapSessions before = SwapSessions.capture(this, bsn);
             ClassLoader oldLoader = bundle.adapt(BundleWiring.class).getClassLoader();
             WeakReference<ClassLoader> stale = new WeakReference<>(oldLoader);
             Set<String> packages = ThreadCensus.packagesOf(bundle);
 
             bundle.stop();
-            problems.addAll(threadsOfStoppedBundle(where, bsn, before.census, packages, oldLoader, reported));
+            problems.addAll(ThreadCensus.leftBehind(where, bsn, before.census, packages, oldLoader, reported, threadOwners()));
             bundle.update();
             refresh(bundle);
             bundle.start();
@@ -352,7 +353,7 @@ public class BundleSwapLeakIT {
                             + " as its context class loader");
                 }
             }
-            problems.addAll(before.disturbedBy(where, Sessions.capture(this, bsn)));
+            problems.addAll(before.disturbedBy(where, SwapSessions.capture(this, bsn)));
             System.out.println("BundleSwapLeakIT: " + where + " done, " + problems.size() + " problem(s) so far for the bundle");
             if (baselineCounts == null) {
                 Thread.sleep(2_000); // let lazily started threads (first connection, first poll) appear
@@ -403,47 +404,6 @@ public class BundleSwapLeakIT {
         return census.countsByName().getOrDefault(pattern, 0);
     }
 
-    /**
-     * Once stop() has returned, no thread may run the bundle's classes, carry its class loader or
-     * be one of its named threads from before the stop. A short grace covers a thread between its
-     * last instruction and its end.
-     */
-    private List<String> threadsOfStoppedBundle(String where, String bsn, ThreadCensus before, Set<String> packages,
-            ClassLoader oldLoader, Set<Thread> reported) throws InterruptedException {
-        List<String> found = new ArrayList<>();
-        List<Thread> leaked = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        do {
-            found.clear();
-            leaked.clear();
-            ThreadCensus now = ThreadCensus.now();
-            Collection<String> names = threadOwners();
-            for (Thread thread : now.threads()) {
-                if (!thread.isAlive() || thread == Thread.currentThread() || reported.contains(thread)) {
-                    continue;
-                }
-                int shownBefore = found.size();
-                StackTraceElement frame = now.frameIn(thread, packages);
-                if (frame != null) {
-                    found.add(where + ": after stop(), thread " + now.describe(thread) + " still runs the bundle's " + frame);
-                } else if (thread.getContextClassLoader() == oldLoader || thread.getClass().getClassLoader() == oldLoader) {
-                    found.add(where + ": after stop(), thread " + now.describe(thread) + " still holds the bundle's class loader");
-                } else if (before.threads().contains(thread) && bsn.equals(ThreadCensus.ownerByName(thread.getName(), names))) {
-                    found.add(where + ": after stop(), the bundle's thread " + now.describe(thread) + " is still alive");
-                }
-                if (found.size() > shownBefore) {
-                    leaked.add(thread);
-                }
-            }
-            if (found.isEmpty()) {
-                return found;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        reported.addAll(leaked);
-        return found;
-    }
-
     private static Map<String, Integer> grown(Map<String, Integer> baseline, ThreadCensus now) {
         Map<String, Integer> grown = new LinkedHashMap<>();
         now.countsByName().forEach((pattern, count) -> {
@@ -475,80 +435,6 @@ public class BundleSwapLeakIT {
             }
         });
         assertTrue("refreshing " + bundle.getSymbolicName() + " did not finish within 60 s", refreshed.await(60, TimeUnit.SECONDS));
-    }
-
-    // --- the other bundles' sessions ---
-
-    /** What must survive an update of an unrelated bundle: threads, the device session, the hub connection. */
-    private static final class Sessions {
-        final ThreadCensus census;
-        final Map<Thread, String> othersThreads = new LinkedHashMap<>();
-        final List<String> unknownThreads = new ArrayList<>();
-        final Map<String, Object> devices = new LinkedHashMap<>();
-        final Map<String, Object> deviceServiceIds = new LinkedHashMap<>();
-        final Set<Integer> deviceConnections;
-        final Object linkServiceId;
-        final Set<Integer> hubConnections;
-
-        private Sessions(BundleSwapLeakIT test, String updated) {
-            census = ThreadCensus.now();
-            Collection<String> names = test.threadOwners();
-            for (Thread thread : census.threads()) {
-                String owner = ThreadCensus.ownerByName(thread.getName(), names);
-                if (owner == null) {
-                    unknownThreads.add(thread.getName());
-                } else if (!owner.isEmpty() && !owner.equals(updated) && thread.isAlive()) {
-                    othersThreads.put(thread, owner);
-                }
-            }
-            for (String id : DEVICES) {
-                devices.put(id, test.device(id));
-                deviceServiceIds.put(id, test.serviceId(LeafDevice.class, "(" + LeafDevice.ID + "=" + id + ")"));
-            }
-            deviceConnections = ProcessResources.connectionsTo(test.modbusPort);
-            linkServiceId = test.serviceId(HubLink.class, null);
-            hubConnections = ProcessResources.connectionsTo(test.mosquittoPort);
-        }
-
-        static Sessions capture(BundleSwapLeakIT test, String updated) {
-            return new Sessions(test, updated);
-        }
-
-        List<String> disturbedBy(String where, Sessions after) {
-            List<String> problems = new ArrayList<>();
-            unknownThreads.forEach(name -> problems.add(where + ": thread '" + name + "' is named for no installed Palisade"
-                    + " bundle (ThreadCensus maps roles to bundles)"));
-            // The link depends on the identity: a withdrawn identity ends the connection made with it (upstream.md).
-            boolean linkMayReconnect = IDENTITY.equals(where.substring(0, where.indexOf(' ')));
-            othersThreads.forEach((thread, owner) -> {
-                if (!thread.isAlive() && !(linkMayReconnect && UPSTREAM.equals(owner))) {
-                    problems.add(where + ": the update ended thread '" + thread.getName() + "' of " + owner);
-                }
-            });
-            if (!where.startsWith("dev.palisade.bus.modbus ")) {
-                for (String id : DEVICES) {
-                    if (devices.get(id) != after.devices.get(id) || !deviceServiceIds.get(id).equals(after.deviceServiceIds.get(id))) {
-                        problems.add(where + ": the Modbus device " + id + " was re-registered (service "
-                                + deviceServiceIds.get(id) + " → " + after.deviceServiceIds.get(id) + ")");
-                    }
-                }
-                if (!deviceConnections.equals(after.deviceConnections)) {
-                    problems.add(where + ": the Modbus device's TCP connection changed (local ports " + deviceConnections
-                            + " → " + after.deviceConnections + ")");
-                }
-            }
-            if (!where.startsWith(UPSTREAM + " ")) {
-                if (!linkServiceId.equals(after.linkServiceId)) {
-                    problems.add(where + ": the hub link was re-registered (service " + linkServiceId + " → "
-                            + after.linkServiceId + ")");
-                }
-                if (!linkMayReconnect && !hubConnections.equals(after.hubConnections)) {
-                    problems.add(where + ": the link's connection to Mosquitto changed (local ports " + hubConnections
-                            + " → " + after.hubConnections + ")");
-                }
-            }
-            return problems;
-        }
     }
 
     // --- helpers ---
@@ -588,7 +474,7 @@ public class BundleSwapLeakIT {
     }
 
     /** The distribution's Palisade bundles and the test's leaky one: who a {@code palisade-} thread may belong to. */
-    private List<String> threadOwners() {
+    List<String> threadOwners() {
         List<String> owners = new ArrayList<>(palisadeSymbolicNames());
         owners.add(LEAKY);
         return owners;
@@ -603,7 +489,7 @@ public class BundleSwapLeakIT {
         throw new AssertionError("bundle " + symbolicName + " is not in the distribution");
     }
 
-    private LeafDevice device(String id) {
+    LeafDevice device(String id) {
         try {
             Collection<ServiceReference<LeafDevice>> refs = context.getServiceReferences(LeafDevice.class,
                     "(" + LeafDevice.ID + "=" + id + ")");
@@ -619,7 +505,7 @@ public class BundleSwapLeakIT {
         }
     }
 
-    private Object serviceId(Class<?> type, String filter) {
+    Object serviceId(Class<?> type, String filter) {
         try {
             Collection<? extends ServiceReference<?>> refs = context.getServiceReferences(type, filter);
             return refs.isEmpty() ? "none" : refs.iterator().next().getProperty("service.id");

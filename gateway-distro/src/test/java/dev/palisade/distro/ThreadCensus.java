@@ -1,5 +1,6 @@
 package dev.palisade.distro;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.wiring.BundleWiring;
@@ -119,6 +121,49 @@ final class ThreadCensus {
             }
         }
         return packages;
+    }
+
+    /**
+     * Once stop() has returned, no thread may run the bundle's classes, carry its class loader or
+     * be one of its named threads from before the stop. A short grace covers a thread between its
+     * last instruction and its end. Threads in {@code reported} are skipped, and those found
+     * are added to it, so that a leaked thread is named once.
+     *
+     * @return one problem per thread left behind, each starting with {@code where}
+     */
+    static List<String> leftBehind(String where, String bsn, ThreadCensus before, Set<String> packages,
+            ClassLoader oldLoader, Set<Thread> reported, Collection<String> owners) throws InterruptedException {
+        List<String> found = new ArrayList<>();
+        List<Thread> leaked = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            found.clear();
+            leaked.clear();
+            ThreadCensus now = ThreadCensus.now();
+            for (Thread thread : now.threads()) {
+                if (!thread.isAlive() || thread == Thread.currentThread() || reported.contains(thread)) {
+                    continue;
+                }
+                int shownBefore = found.size();
+                StackTraceElement frame = now.frameIn(thread, packages);
+                if (frame != null) {
+                    found.add(where + ": after stop(), thread " + now.describe(thread) + " still runs the bundle's " + frame);
+                } else if (thread.getContextClassLoader() == oldLoader || thread.getClass().getClassLoader() == oldLoader) {
+                    found.add(where + ": after stop(), thread " + now.describe(thread) + " still holds the bundle's class loader");
+                } else if (before.threads().contains(thread) && bsn.equals(ownerByName(thread.getName(), owners))) {
+                    found.add(where + ": after stop(), the bundle's thread " + now.describe(thread) + " is still alive");
+                }
+                if (found.size() > shownBefore) {
+                    leaked.add(thread);
+                }
+            }
+            if (found.isEmpty()) {
+                return found;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        reported.addAll(leaked);
+        return found;
     }
 
     /** A thread dump of every live thread, for a failure message or the test's output. */
