@@ -141,7 +141,7 @@ final class LinkLoop implements Runnable {
     private HubSession connect(GatewayIdentity identity) throws Exception {
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
-        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link.trustService(), host);
+        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
         SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
