@@ -68,6 +68,7 @@ public class GatewayKillIT {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong refusedRequests = new AtomicLong();
     private final AtomicLong notSent = new AtomicLong();
+    private boolean passed;
     private final AtomicReference<String> lastRefusal = new AtomicReference<>("none");
 
     @After
@@ -75,7 +76,17 @@ public class GatewayKillIT {
         if (data != null) {
             launcher(120, "stop");
         }
-        processes.forEach(Process::destroyForcibly);
+        for (Process process : processes) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        // Kept after a failure (the gateway's log, the broker's, what the observer received).
+        if (passed) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     /** The spool's default sync policy: an fsync per accepted message (group-committed across producers). */
@@ -214,6 +225,7 @@ public class GatewayKillIT {
         String window = spoolConfig == null ? "power-cut loss window none (fsync per message)"
                 : "power-cut loss window at most 100 messages or 200 ms";
         assertTrue("the spool ran with the sync policy under test (" + window + ")", log.contains(window));
+        passed = true;
     }
 
     // --- producers ---
