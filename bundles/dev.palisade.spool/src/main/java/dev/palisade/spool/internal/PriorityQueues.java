@@ -1,6 +1,7 @@
 package dev.palisade.spool.internal;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,8 +24,11 @@ final class PriorityQueues {
     }
 
     private final IndexQueue[] queues = new IndexQueue[10];
+    /** Key table: id to name ({@code null} when free), name to id, messages held per id, free ids. */
     private final List<String> keyNames = new ArrayList<>();
     private final Map<String, Integer> keyIds = new HashMap<>();
+    private int[] keyHeld = new int[16];
+    private final ArrayDeque<Integer> freeKeyIds = new ArrayDeque<>();
     private boolean sweepPending;
 
     PriorityQueues() {
@@ -42,22 +46,40 @@ final class PriorityQueues {
         queues[priority].add(seq, keyId(key), acceptedAt, expiresAt, offset, length, size);
     }
 
-    /** @return whether a message with this key could be added (the key table is bounded) */
+    /** @return whether a message with this key could be added (at most 65,536 keys are held at once) */
     boolean canHold(String key) {
-        return keyIds.containsKey(key) || keyNames.size() <= Character.MAX_VALUE;
+        return keyIds.containsKey(key) || !freeKeyIds.isEmpty() || keyNames.size() <= Character.MAX_VALUE;
     }
 
+    /** The id of {@code key}, taken for one more message; a key whose messages all left frees its id. */
     private int keyId(String key) {
         Integer id = keyIds.get(key);
         if (id == null) {
             if (!canHold(key)) {
                 throw new IllegalStateException("the spool holds messages for 65,536 children already");
             }
-            id = keyNames.size();
-            keyNames.add(key);
+            if (freeKeyIds.isEmpty()) {
+                id = keyNames.size();
+                keyNames.add(key);
+                if (id == keyHeld.length) {
+                    keyHeld = Arrays.copyOf(keyHeld, id * 2);
+                }
+            } else {
+                id = freeKeyIds.pollFirst();
+                keyNames.set(id, key);
+            }
             keyIds.put(key, id);
         }
+        keyHeld[id]++;
         return id;
+    }
+
+    private void releaseKey(int id) {
+        if (--keyHeld[id] == 0) {
+            keyIds.remove(keyNames.get(id));
+            keyNames.set(id, null);
+            freeKeyIds.addLast(id);
+        }
     }
 
     String key(IndexQueue.Slot slot) {
@@ -87,6 +109,9 @@ final class PriorityQueues {
 
     /** Marks a message as left; the caller accounts for it. */
     void departed(IndexQueue.Slot slot) {
+        if (slot.state() != IndexQueue.GONE) {
+            releaseKey(slot.keyId());
+        }
         slot.markGone();
         if (queues[slot.priority()].departed() > SWEEP_AT) {
             sweepPending = true;
