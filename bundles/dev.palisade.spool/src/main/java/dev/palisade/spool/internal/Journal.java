@@ -7,18 +7,12 @@ import dev.palisade.api.upstream.UpstreamException;
 import dev.palisade.api.upstream.UpstreamException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The spool's journal: append-only segment files of CRC-framed records, an in-memory index of
- * the messages held (their payloads stay on disk), a checkpoint of removed sequences, and
- * deletion of segments whose messages have all left.
+ * The spool's journal: what producers append, the link takes, acknowledges or releases, and
+ * what expiry and the overflow policy remove. Three parts under one lock: the segment files
+ * ({@link SegmentFiles}: append-only CRC-framed records, syncs, deletion of sent segments), the
+ * in-memory index of the messages held ({@link PriorityQueues}; payloads stay on disk), and
+ * recovery of both at open ({@link Recovery}).
  *
  * <p>Order: most urgent priority first, sequence (append) order within a priority. A message
  * leaves only by {@link #ack} (the hub has it), by the overflow policy, or by expiry; each leaves
@@ -43,47 +39,39 @@ import org.slf4j.LoggerFactory;
 public final class Journal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
-    private static final String LOCK_FILE = "lock";
     /** Segments are zero-filled this far ahead of the writer (see {@link Segment#write}). */
     static final long ALLOCATION_STEP = 1 << 20;
     /** How far sequences jump at every start: more than any sync group can lose. */
     static final long SEQUENCE_GAP_AT_START = 1L << 20;
 
+    /** A message handed out and not yet read back: where its record is. */
+    private record Taken(long seq, int priority, Segment segment, int offset, int length) {
+    }
+
     private final Path directory;
     private final JournalSettings settings;
     private final Clock clock;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-
-    private final ReentrantLock mutex = new ReentrantLock();
-    private final Condition available = mutex.newCondition();
-    private final Object syncMonitor = new Object();
+    private final ReentrantLock mutex;
+    private final Condition available;
+    private final SegmentFiles files;
     private final PriorityQueues queues = new PriorityQueues();
-    private final Map<Long, Entry> inFlight = new HashMap<>();
-    private final Map<String, String> keys = new HashMap<>();
-    private final List<Segment> segments = new ArrayList<>();
-    private Segment active;
+    /** Messages handed out and not yet acknowledged or released: sequence to priority. */
+    private final Map<Long, Integer> inFlight = new HashMap<>();
     private long nextSeq;
     private long messages;
     private long bytes;
     private long dropped;
     private long expired;
-    private long writes;
-    private volatile long syncedWrites;
-    private int unsyncedWrites;
-    private int deadSegments;
     private boolean closed;
     private final Instant countersSince;
-    /** Why the last write failed, until one succeeds; shown as the spool's health. */
-    private volatile String failure;
-    private volatile boolean removeWriteFailed;
 
-    private Journal(Path directory, JournalSettings settings, Clock clock, FileChannel lockChannel, FileLock lock) {
+    private Journal(Path directory, JournalSettings settings, Clock clock, ReentrantLock mutex, SegmentFiles files) {
         this.directory = directory;
+        this.mutex = mutex;
+        this.available = mutex.newCondition();
         this.settings = settings;
         this.clock = clock;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
+        this.files = files;
         this.countersSince = clock.instant();
     }
 
@@ -93,24 +81,12 @@ public final class Journal implements AutoCloseable {
      * @throws IOException if the directory cannot be used, or another journal has it open
      */
     public static Journal open(Path directory, JournalSettings settings, Clock clock) throws IOException {
-        Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("spool directory " + directory + " is in use by another spool (its lock file is held)");
-        }
-        Journal journal = new Journal(directory, settings, clock, lockChannel, lock);
+        ReentrantLock mutex = new ReentrantLock();
+        Journal journal = new Journal(directory, settings, clock, mutex, SegmentFiles.lock(directory, settings, mutex));
         try {
             journal.recover();
         } catch (IOException | RuntimeException e) {
-            journal.closeFiles();
+            journal.files.close();
             throw e;
         }
         return journal;
@@ -118,37 +94,17 @@ public final class Journal implements AutoCloseable {
 
     private void recover() throws IOException {
         long started = System.nanoTime();
-        Recovery.State state = Recovery.recover(directory, this::intern);
-        segments.addAll(state.segments());
-        for (Entry entry : state.live()) {
-            queues.add(entry);
-            messages++;
-            bytes += entry.size;
-        }
+        Recovery.State state = Recovery.recover(directory, queues);
+        messages = state.messages();
+        bytes = state.bytes();
         // A record written but not yet synced when the power went is gone, and its number with it;
         // jumping ahead at every start means such a number is never handed out twice.
         nextSeq = state.lastSeq() + SEQUENCE_GAP_AT_START;
-        long nextId = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-        active = null;
-        try {
-            // One step up front (this runs while the gateway boots); the rest step by step as written.
-            active = Segment.create(directory, nextId, Math.min(settings.segmentBytes(), ALLOCATION_STEP));
-            segments.add(active);
-            Checkpoint.syncDirectory(directory);
-        } catch (IOException e) {
-            // Start anyway: what is held can still be drained (which frees space); appends say NO_SPACE.
-            LOG.warn("Spool: cannot start a new segment in {} ({}); appends fail until there is space",
-                    directory, e.getMessage());
-        }
-        for (Segment segment : segments) {
-            if (segment != active && segment.live == 0) {
-                deadSegments++;
-            }
-        }
+        files.adopt(state.segments());
         SpaceReserve.ensure(directory);
         compact();
         LOG.info("Spool {} opened: {} messages ({} payload bytes) in {} segment(s), {} records read in {} ms,"
-                + " {} torn bytes discarded; power-cut loss window {}", directory, messages, bytes, segments.size(),
+                + " {} torn bytes discarded; power-cut loss window {}", directory, messages, bytes, files.count(),
                 state.recordsRead(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 state.discardedBytes(), settings.lossWindow());
     }
@@ -183,51 +139,45 @@ public final class Journal implements AutoCloseable {
         long expiresAt = message.expiresAt() == null ? 0 : Math.max(1, message.expiresAt().toEpochMilli());
         long seq;
         long writeNumber;
-        Segment segment;
         mutex.lock();
         try {
             ensureOpen();
-            List<Entry> victims = makeRoom(message, size);
+            if (!queues.canHold(message.key())) {
+                throw new UpstreamException(Reason.SPOOL_FULL, "the spool holds messages for 65,536 distinct"
+                        + " children already; message for '" + message.topic() + "' not accepted");
+            }
+            List<PriorityQueues.Victim> victims = makeRoom(message, size);
             seq = nextSeq;
             ByteBuffer record = Records.data(seq, message.priority(), acceptedAt, expiresAt, message.key(),
                     message.topic(), message.payload());
             int length = record.remaining();
-            rollIfFull(length, message.topic());
-            segment = active;
-            long offset = segment.size;
-            try {
-                segment.write(record, allocationStep());
-            } catch (IOException e) {
-                throw writeFailed(segment, offset, e, message.topic());
-            }
-            segment.size += length;
-            failure = null;
+            long offset = files.appendData(record, seq, message.topic());
+            writeNumber = files.writes();
             nextSeq++;
-            writeNumber = ++writes;
-            Entry entry = new Entry(seq, intern(message.key()), message.priority(), acceptedAt, expiresAt, segment,
-                    offset, length, size);
-            segment.live++;
-            queues.add(entry);
+            queues.add(seq, message.priority(), message.key(), acceptedAt, expiresAt, offset, length, size);
             messages++;
             bytes += size;
-            for (Entry victim : victims) {
-                remove(victim, Records.DROPPED);
-                dropped++;
+            for (PriorityQueues.Victim victim : victims) {
+                IndexQueue.Slot slot = queues.find(victim.priority(), victim.seq());
+                if (slot != null && slot.state() == IndexQueue.QUEUED) {
+                    remove(slot, Records.DROPPED);
+                    dropped++;
+                }
             }
             queues.trimIfPending();
             available.signalAll();
-            if (!settings.syncEveryMessage() && ++unsyncedWrites < settings.syncCount()) {
+            if (!files.syncDue()) {
                 return seq;
             }
         } finally {
             mutex.unlock();
         }
-        sync(writeNumber, message.topic());
+        files.sync(writeNumber, message.topic());
         return seq;
     }
 
     /** What the overflow policy removes to fit a message of {@code size} bytes; nothing removed yet. */
-    private List<Entry> makeRoom(SpoolMessage message, int size) throws UpstreamException {
+    private List<PriorityQueues.Victim> makeRoom(SpoolMessage message, int size) throws UpstreamException {
         if (messages + 1 <= settings.maxMessages() && bytes + size <= settings.maxBytes()) {
             return List.of();
         }
@@ -243,7 +193,7 @@ public final class Journal implements AutoCloseable {
             throw new UpstreamException(Reason.SPOOL_FULL, full + " and its overflow policy refuses new messages;"
                     + " message for '" + message.topic() + "' not accepted");
         }
-        List<Entry> victims = queues.oldestQueued(message.priority(), needMessages, needBytes);
+        List<PriorityQueues.Victim> victims = queues.oldestQueued(message.priority(), needMessages, needBytes);
         if (victims == null) {
             throw new UpstreamException(Reason.SPOOL_FULL, full + " of messages more urgent than priority "
                     + message.priority() + " or in flight to the hub; message for '" + message.topic()
@@ -252,92 +202,19 @@ public final class Journal implements AutoCloseable {
         return victims;
     }
 
-    private UpstreamException writeFailed(Segment segment, long offset, IOException e, String topic) {
-        try {
-            // A partial record must not stay in front of the next one.
-            segment.channel.truncate(offset);
-            segment.allocated = offset;
-        } catch (IOException again) {
-            LOG.warn("Spool segment {}: cannot cut a failed write back to {} ({}); starting a new segment",
-                    segment.file, offset, again.getMessage());
-            active = null;
-        }
-        boolean full = StorageFailures.noSpace(e, directory, settings.maxMessageBytes());
-        String why = (full ? "no space left on the file system of " : "cannot write to ") + segment.file + ": "
-                + e.getMessage() + "; message for '" + topic + "' not accepted, messages already accepted are kept";
-        failure = why;
-        return new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, why, e);
-    }
-
-    /** Makes every write up to {@code writeNumber} durable; several producers share one fsync. */
-    private void sync(long writeNumber, String topic) throws UpstreamException {
-        synchronized (syncMonitor) {
-            if (syncedWrites >= writeNumber) {
-                return;
-            }
-            Segment segment;
-            long target;
-            mutex.lock();
-            try {
-                segment = active;
-                target = writes;
-                unsyncedWrites = 0;
-            } finally {
-                mutex.unlock();
-            }
-            if (segment == null) {
-                return;
-            }
-            try {
-                segment.channel.force(false);
-                syncedWrites = target;
-            } catch (IOException e) {
-                failure = "cannot sync " + segment.file + ": " + e.getMessage();
-                throw new UpstreamException(Reason.STORAGE_ERROR, "message for '" + topic + "' written to "
-                        + segment.file + " but not made durable: " + e.getMessage(), e);
-            }
-        }
-    }
-
     /** Makes every record written so far durable (acknowledgements included); for the sync timer. */
     public void syncNow() {
         long target;
         mutex.lock();
         try {
-            target = writes;
+            target = files.writes();
         } finally {
             mutex.unlock();
         }
         try {
-            sync(target, "(periodic sync)");
+            files.sync(target, "(periodic sync)");
         } catch (UpstreamException e) {
             LOG.warn("Spool periodic sync failed: {}", e.getMessage());
-        }
-    }
-
-    private void rollIfFull(int length, String topic) throws UpstreamException {
-        if (active != null && (active.size == 0 || active.size + length <= settings.segmentBytes())) {
-            return;
-        }
-        try {
-            if (active != null) {
-                active.channel.force(false);
-                syncedWrites = writes;
-                if (active.live == 0) {
-                    deadSegments++;
-                }
-            }
-            long id = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).id + 1;
-            Segment next = Segment.create(directory, id, allocationStep());
-            segments.add(next);
-            active = next;
-            Checkpoint.syncDirectory(directory);
-        } catch (IOException e) {
-            boolean full = StorageFailures.noSpace(e, directory, settings.maxMessageBytes());
-            failure = (full ? "no space left on the file system of " : "cannot write to ") + directory
-                    + ": cannot start a new segment: " + e.getMessage() + "; message for '" + topic
-                    + "' not accepted, messages already accepted are kept";
-            throw new UpstreamException(full ? Reason.NO_SPACE : Reason.STORAGE_ERROR, failure, e);
         }
     }
 
@@ -351,7 +228,7 @@ public final class Journal implements AutoCloseable {
             throw new IllegalArgumentException("max must be positive, got " + max);
         }
         long remaining = wait.toNanos();
-        List<Entry> taken = new ArrayList<>();
+        List<Taken> taken = new ArrayList<>();
         mutex.lockInterruptibly();
         try {
             while (!closed) {
@@ -377,18 +254,21 @@ public final class Journal implements AutoCloseable {
         return out;
     }
 
-    private void readAll(List<Entry> taken, List<SpoolEntry> out) {
-        for (Entry entry : taken) {
+    private void readAll(List<Taken> taken, List<SpoolEntry> out) {
+        for (Taken entry : taken) {
             try {
-                out.add(read(entry));
+                out.add(Records.entry(entry.segment().read(entry.offset(), entry.length()), entry.seq()));
             } catch (IOException | RuntimeException e) {
-                LOG.error("Spool message {} in {} at {} cannot be read ({}); it is discarded", entry.seq,
-                        entry.segment.file, entry.offset, e.getMessage());
+                LOG.error("Spool message {} in {} at {} cannot be read ({}); it is discarded", entry.seq(),
+                        entry.segment().file, entry.offset(), e.getMessage());
                 mutex.lock();
                 try {
-                    if (inFlight.remove(entry.seq) != null) {
-                        remove(entry, Records.DROPPED);
-                        dropped++;
+                    if (inFlight.remove(entry.seq()) != null) {
+                        IndexQueue.Slot slot = queues.find(entry.priority(), entry.seq());
+                        if (slot != null) {
+                            remove(slot, Records.DROPPED);
+                            dropped++;
+                        }
                     }
                 } finally {
                     mutex.unlock();
@@ -397,39 +277,37 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void take(int max, Predicate<String> eligibleKey, long now, List<Entry> taken) {
+    private void take(int max, Predicate<String> eligibleKey, long now, List<Taken> taken) {
         for (int p = 9; p >= 0 && taken.size() < max; p--) {
-            for (Entry entry : queues.queue(p)) {
-                if (entry.state != Entry.QUEUED) {
-                    continue;
+            queues.queue(p).forEach(slot -> {
+                if (slot.state() != IndexQueue.QUEUED) {
+                    return true;
                 }
-                if (entry.expired(now)) {
-                    remove(entry, Records.EXPIRED);
+                if (slot.expired(now)) {
+                    remove(slot, Records.EXPIRED);
                     expired++;
-                } else if (eligibleKey.test(entry.key)) {
-                    entry.state = Entry.IN_FLIGHT;
-                    inFlight.put(entry.seq, entry);
-                    taken.add(entry);
-                    if (taken.size() == max) {
-                        break;
-                    }
+                } else if (eligibleKey.test(queues.key(slot))) {
+                    slot.state(IndexQueue.IN_FLIGHT);
+                    inFlight.put(slot.seq(), slot.priority());
+                    taken.add(new Taken(slot.seq(), slot.priority(), files.segmentOf(slot.seq()), slot.offset(),
+                            slot.length()));
                 }
-            }
+                return taken.size() < max;
+            });
             queues.trim(p);
         }
-    }
-
-    private SpoolEntry read(Entry entry) throws IOException {
-        return Records.entry(entry.segment.read(entry.offset, entry.length), entry.seq);
     }
 
     /** Removes an in-flight message for good: the hub has it. Unknown sequences are ignored. */
     public void ack(long seq) {
         mutex.lock();
         try {
-            Entry entry = inFlight.remove(seq);
-            if (entry != null) {
-                remove(entry, Records.ACKED);
+            Integer priority = inFlight.remove(seq);
+            if (priority != null) {
+                IndexQueue.Slot slot = queues.find(priority, seq);
+                if (slot != null) {
+                    remove(slot, Records.ACKED);
+                }
                 queues.trimIfPending();
             }
         } finally {
@@ -441,9 +319,12 @@ public final class Journal implements AutoCloseable {
     public void release(long seq) {
         mutex.lock();
         try {
-            Entry entry = inFlight.remove(seq);
-            if (entry != null) {
-                entry.state = Entry.QUEUED;
+            Integer priority = inFlight.remove(seq);
+            if (priority != null) {
+                IndexQueue.Slot slot = queues.find(priority, seq);
+                if (slot != null && slot.state() == IndexQueue.IN_FLIGHT) {
+                    slot.state(IndexQueue.QUEUED);
+                }
                 available.signalAll();
             }
         } finally {
@@ -451,35 +332,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void remove(Entry entry, byte why) {
-        entry.state = Entry.GONE;
-        queues.departed(entry);
+    private void remove(IndexQueue.Slot slot, byte why) {
+        long seq = slot.seq();
         messages--;
-        bytes -= entry.size;
-        if (--entry.segment.live == 0 && entry.segment != active) {
-            deadSegments++;
-        }
-        if (!closed && active != null) {
-            try {
-                ByteBuffer record = Records.remove(entry.seq, why);
-                active.write(record, allocationStep());
-                active.size += Records.REMOVE_RECORD;
-                writes++;
-                removeWriteFailed = false;
-            } catch (IOException e) {
-                try {
-                    active.channel.truncate(active.size);
-                    active.allocated = active.size;
-                } catch (IOException ignored) {
-                    active = null; // the next append starts a new segment
-                }
-                if (!removeWriteFailed) {
-                    LOG.warn("Spool cannot record that message {} left ({}); after a restart it may be sent again",
-                            entry.seq, e.getMessage());
-                }
-                removeWriteFailed = true;
-            }
-        }
+        bytes -= slot.payloadSize();
+        queues.departed(slot);
+        files.recordRemoval(seq, why, !closed);
     }
 
     /** Discards every queued message whose time to live ran out; for the maintenance timer. */
@@ -496,12 +354,13 @@ public final class Journal implements AutoCloseable {
 
     private void expire(long now) {
         for (int p = 0; p < 10; p++) {
-            for (Entry entry : queues.queue(p)) {
-                if (entry.state == Entry.QUEUED && entry.expired(now)) {
-                    remove(entry, Records.EXPIRED);
+            queues.queue(p).forEach(slot -> {
+                if (slot.state() == IndexQueue.QUEUED && slot.expired(now)) {
+                    remove(slot, Records.EXPIRED);
                     expired++;
                 }
-            }
+                return true;
+            });
             queues.trim(p);
         }
     }
@@ -513,32 +372,10 @@ public final class Journal implements AutoCloseable {
     public void compact() {
         mutex.lock();
         try {
-            if (closed || deadSegments == 0) {
+            if (closed || !files.hasDeadSegments()) {
                 return;
             }
-            Checkpoint checkpoint = Checkpoint.of(queues.liveSequences((int) messages), nextSeq - 1);
-            try {
-                checkpoint.write(directory);
-            } catch (IOException full) {
-                // On a full disk the checkpoint that frees space needs space: use the reserve.
-                if (!SpaceReserve.release(directory)) {
-                    throw full;
-                }
-                LOG.warn("Spool: file system of {} is full ({}); used the reserve to checkpoint and free sent"
-                        + " segments", directory, full.getMessage());
-                checkpoint.write(directory);
-            }
-            for (Iterator<Segment> it = segments.iterator(); it.hasNext();) {
-                Segment segment = it.next();
-                if (segment != active && segment.live == 0) {
-                    segment.close();
-                    Files.deleteIfExists(segment.file);
-                    it.remove();
-                }
-            }
-            deadSegments = 0;
-            Checkpoint.syncDirectory(directory);
-            SpaceReserve.ensure(directory);
+            files.deleteDeadSegments(Checkpoint.of(queues.liveSequences((int) messages), nextSeq - 1));
         } catch (IOException e) {
             LOG.warn("Spool compaction in {} failed, fully sent segments stay until the next try: {}", directory,
                     e.getMessage());
@@ -573,7 +410,7 @@ public final class Journal implements AutoCloseable {
 
     /** @return why the last write failed, or {@code null} if the last one succeeded */
     public String failure() {
-        return failure;
+        return files.failure();
     }
 
     public Path directory() {
@@ -588,24 +425,16 @@ public final class Journal implements AutoCloseable {
     public int segmentCount() {
         mutex.lock();
         try {
-            return segments.size();
+            return files.count();
         } finally {
             mutex.unlock();
         }
-    }
-
-    private long allocationStep() {
-        return Math.min(settings.segmentBytes(), ALLOCATION_STEP);
     }
 
     private void ensureOpen() throws UpstreamException {
         if (closed) {
             throw new UpstreamException(Reason.CLOSED, "the spool in " + directory + " is closed");
         }
-    }
-
-    private String intern(String key) {
-        return keys.computeIfAbsent(key, k -> k);
     }
 
     /** Syncs and closes the files; waiting {@link #next} calls return empty. Idempotent. */
@@ -616,36 +445,13 @@ public final class Journal implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (active != null) {
-                try {
-                    // A clean stop leaves no preallocated zeros behind.
-                    active.channel.truncate(active.size);
-                    active.channel.force(false);
-                } catch (IOException e) {
-                    LOG.warn("Spool: final sync of {} failed: {}", active.file, e.getMessage());
-                }
-            }
+            // A clean stop leaves no preallocated zeros behind.
+            files.finish();
             closed = true;
             available.signalAll();
         } finally {
             mutex.unlock();
         }
-        closeFiles();
-    }
-
-    private void closeFiles() {
-        for (Segment segment : segments) {
-            try {
-                segment.close();
-            } catch (IOException e) {
-                LOG.debug("closing {}", segment.file, e);
-            }
-        }
-        try {
-            lock.release();
-            lockChannel.close();
-        } catch (IOException e) {
-            LOG.debug("releasing the spool lock", e);
-        }
+        files.close();
     }
 }

@@ -18,6 +18,9 @@ import java.time.Duration;
 record JournalSettings(long maxMessages, long maxBytes, int maxMessageBytes, long segmentBytes,
         OverflowPolicy overflow, boolean syncEveryMessage, int syncCount, Duration syncInterval) {
 
+    /** The largest segment size (1 GiB). */
+    static final long MAX_SEGMENT_BYTES = 1L << 30;
+
     /** What a full spool does with a new message. */
     enum OverflowPolicy {
         /** Drop the oldest queued message of the lowest priority held, if not above the new one's. */
@@ -30,6 +33,11 @@ record JournalSettings(long maxMessages, long maxBytes, int maxMessageBytes, lon
         if (maxMessages < 1 || maxBytes < 1 || maxMessageBytes < 1 || segmentBytes < 4096 || syncCount < 1
                 || syncCount > 100_000 || syncInterval.isNegative() || syncInterval.isZero()) {
             throw new IllegalArgumentException("spool limits must be positive (segment at least 4096 bytes, sync group at most 100000): " + this);
+        }
+        if (segmentBytes > MAX_SEGMENT_BYTES) {
+            // Record offsets are ints in the index (IndexQueue): a segment, and the record that
+            // may end past its nominal size, must stay below 2 GiB.
+            throw new IllegalArgumentException("segment size " + segmentBytes + " is above the largest, " + MAX_SEGMENT_BYTES);
         }
         if (maxMessageBytes > Records.MAX_BODY - 64 * 1024) {
             throw new IllegalArgumentException("max message size " + maxMessageBytes + " is above "

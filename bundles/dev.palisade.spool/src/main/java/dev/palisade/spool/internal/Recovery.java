@@ -11,10 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +26,8 @@ final class Recovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    /** What the directory held. */
-    record State(List<Segment> segments, List<Entry> live, long lastSeq, long discardedBytes, int recordsRead) {
+    /** What the directory held; its messages went into the queues handed to {@link #recover}. */
+    record State(List<Segment> segments, long messages, long bytes, long lastSeq, long discardedBytes, int recordsRead) {
     }
 
     private Recovery() {
@@ -53,7 +51,12 @@ final class Recovery {
         return true;
     }
 
-    static State recover(Path directory, UnaryOperator<String> intern) throws IOException {
+    /**
+     * Replays the directory into {@code queues}. Records come in sequence order, so every DATA
+     * record goes to the end of its priority's queue and a REMOVE record finds its message by
+     * binary search: no per-message object, and no more heap than the index itself needs.
+     */
+    static State recover(Path directory, PriorityQueues queues) throws IOException {
         Checkpoint checkpoint;
         try {
             checkpoint = Checkpoint.read(directory);
@@ -72,11 +75,14 @@ final class Recovery {
             }
         }
         files.sort(Comparator.comparingLong(Segment::idOf));
-        Map<Long, Entry> live = new HashMap<>();
         List<Segment> segments = new ArrayList<>();
+        TreeMap<Long, Segment> byFirstSeq = new TreeMap<>();
+        long messages = 0;
         long lastSeq = checkpoint.lastSeq;
         long discarded = 0;
         int records = 0;
+        long size = 0;
+        long lastRead = -1;
         for (int i = 0; i < files.size(); i++) {
             Segment segment = Segment.open(files.get(i), Segment.idOf(files.get(i)));
             segments.add(segment);
@@ -108,13 +114,34 @@ final class Recovery {
                     if (record.get(8) == Records.DATA) {
                         Records.Data data = Records.decodeData(record, false);
                         lastSeq = Math.max(lastSeq, data.seq());
+                        if (data.seq() <= lastRead) {
+                            throw new IOException("segment " + segment.file + " holds sequence " + data.seq()
+                                    + " after " + lastRead + ": records out of order");
+                        }
+                        lastRead = data.seq();
+                        if (segment.firstSeq < 0) {
+                            segment.firstSeq = data.seq();
+                            byFirstSeq.put(data.seq(), segment);
+                        }
                         if (!checkpoint.removed(data.seq())) {
-                            live.put(data.seq(), new Entry(data.seq(), intern.apply(data.key()), data.priority(),
-                                    data.acceptedAt(), data.expiresAt(), segment, valid, bytes.length,
-                                    data.payloadSize()));
+                            queues.add(data.seq(), data.priority(), data.key(), data.acceptedAt(), data.expiresAt(),
+                                    valid, bytes.length, data.payloadSize());
+                            segment.live++;
+                            messages++;
+                            size += data.payloadSize();
                         }
                     } else {
-                        live.remove(record.getLong(Records.HEADER));
+                        long seq = record.getLong(Records.HEADER);
+                        IndexQueue.Slot slot = queues.find(seq);
+                        if (slot != null && slot.state() != IndexQueue.GONE) {
+                            size -= slot.payloadSize();
+                            messages--;
+                            queues.departed(slot);
+                            byFirstSeq.floorEntry(seq).getValue().live--;
+                        }
+                    }
+                    if (records % 65_536 == 0) {
+                        queues.trimIfPending();
                     }
                     valid += bytes.length;
                 }
@@ -137,11 +164,7 @@ final class Recovery {
             }
             segment.size = valid;
         }
-        List<Entry> entries = new ArrayList<>(live.values());
-        entries.sort(Comparator.comparingLong(e -> e.seq));
-        for (Entry entry : entries) {
-            entry.segment.live++;
-        }
-        return new State(segments, entries, lastSeq, discarded, records);
+        queues.trimIfPending();
+        return new State(segments, messages, size, lastSeq, discarded, records);
     }
 }

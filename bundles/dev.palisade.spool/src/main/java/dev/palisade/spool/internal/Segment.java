@@ -29,6 +29,8 @@ final class Segment {
     long size;
     /** Messages in this segment that are still in the spool. */
     int live;
+    /** Sequence of the first DATA record in this segment, or -1 while it has none. */
+    long firstSeq = -1;
     /** End of the zero-filled, allocated region: writes below it change no file size. */
     long allocated;
 

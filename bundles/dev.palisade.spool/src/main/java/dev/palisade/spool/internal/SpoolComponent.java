@@ -61,7 +61,7 @@ public final class SpoolComponent implements Upstream, HealthIndicator {
         long max_bytes() default 64L * 1024 * 1024;
 
         @AttributeDefinition(name = "Maximum messages",
-                description = "Bound on the messages held. Each costs about 100 bytes of heap.")
+                description = "Bound on the messages held. Each costs about 27 bytes of heap (the payload stays on disk).")
         long max_messages() default 200_000;
 
         @AttributeDefinition(name = "Maximum message size", description = "Largest payload accepted, in bytes.")

@@ -138,4 +138,31 @@ class SpoolComponentTest {
             second.deactivate();
         }
     }
+
+    @Test
+    void thePublishCommandAnswersOneSequencePerAcceptedMessageAndNamesTheFirstRefusedOne() throws Exception {
+        SpoolComponent spool = component(Map.of("max_messages", 3L, "overflow", JournalSettings.OverflowPolicy.REFUSE));
+        try {
+            SpoolCommand command = new SpoolCommand(spool);
+            String answer = command.spool("publish", "meter-1", "telemetry", "one", "two");
+            List<String> lines = answer.lines().toList();
+            assertEquals(2, lines.size(), answer);
+            assertTrue(lines.get(0).matches("accepted \\d+") && lines.get(1).matches("accepted \\d+"), answer);
+            List<SpoolEntry> held = new BundleSpool(spool.journal()).next(10, key -> true, Duration.ZERO);
+            assertEquals("one", new String(held.get(0).message().payload(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("d/meter-1/telemetry", held.get(1).message().topic());
+            assertEquals("accepted " + held.get(1).sequence(), lines.get(1));
+
+            UpstreamException full = assertThrows(UpstreamException.class,
+                    () -> command.spool("publish", "meter-1", "telemetry", "three", "four"));
+            assertTrue(full.getMessage().startsWith("message 2 of 2 not accepted (1 before it were): the spool is full"),
+                    full.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> command.spool("publish", "meter-1", "telemetry"));
+            IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                    () -> command.spool("peek", "5", "x"));
+            assertTrue(unknown.getMessage().contains("unknown action 'peek'"), unknown.getMessage());
+        } finally {
+            spool.deactivate();
+        }
+    }
 }
