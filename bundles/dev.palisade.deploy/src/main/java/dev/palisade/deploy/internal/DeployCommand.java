@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,11 +32,16 @@ public final class DeployCommand {
                    deploy rollback         return to the set before the current one""";
 
     private final Deployer deployer;
+    private final BundleContext context;
 
-    /** @param deployer the gateway's deployer */
+    /**
+     * @param deployer the gateway's deployer
+     * @param context to show the versions running now
+     */
     @Activate
-    public DeployCommand(@Reference Deployer deployer) {
+    public DeployCommand(@Reference Deployer deployer, BundleContext context) {
         this.deployer = deployer;
+        this.context = context;
     }
 
     /**
@@ -79,10 +86,34 @@ public final class DeployCommand {
             text.append(i == 0 ? "current:\n" : "under it (rollback returns to the next):\n");
             text.append(OutcomeText.set(applied.get(i), "  "));
         }
+        if (!applied.isEmpty()) {
+            text.append("running now:\n");
+            for (var b : applied.get(0).bundles()) {
+                Bundle running = null;
+                for (Bundle candidate : context.getBundles()) {
+                    if (candidate.getSymbolicName() != null && candidate.getSymbolicName().equals(b.symbolicName())) {
+                        running = candidate;
+                    }
+                }
+                text.append("  ").append(b.symbolicName()).append(' ').append(running == null ? "not installed"
+                        : running.getVersion() + " " + state(running.getState())).append('\n');
+            }
+        }
         if (deployer instanceof DeployerComponent c) {
             text.append("queued: ").append(c.queued()).append('\n');
         }
         return text.toString();
+    }
+
+    private static String state(int state) {
+        return switch (state) {
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            default -> "UNINSTALLED";
+        };
     }
 
     private String history() {
