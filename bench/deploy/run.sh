@@ -13,7 +13,7 @@ RUNS=${1:-3}
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
 for run in $(seq 1 "$RUNS"); do
   (cd "$ROOT" && mvn -B -q -pl gateway-distro -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-     -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DeployUpstreamIT >/dev/null) \
+     -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DeployUpstreamIT >/dev/null 2>&1) \
     || { echo "run $run: DeployUpstreamIT failed (see gateway-distro/target/failsafe-reports)" >&2; exit 1; }
   echo "## run $run"
   cat "$ROOT/gateway-distro/target/deploy-gap.txt"

@@ -146,12 +146,52 @@ final class Applier {
     void recordInstalled(List<Change> changes) throws IOException {
         for (Change c : changes) {
             Optional<Bundle> b = ops.find(c.symbolicName());
-            if (c.newJar() != null && b.isPresent()) {
-                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.get().getLastModified());
+            if (c.newJar() != null) {
+                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.map(Bundle::getLastModified).orElse(-1L));
             } else {
                 store.forgetInstalled(c.symbolicName());
             }
         }
+    }
+
+    /**
+     * Makes the running bundles those of the sets in effect again. The framework cache is cleared
+     * at every process start ({@code bundle/} is the factory set), so after a restart the gateway
+     * runs the factory bundles until this puts back the content the deployer keeps for each bundle
+     * it installed. Called once at start-up, after any interrupted apply was dealt with.
+     */
+    void reconcile() throws IOException, InterruptedException {
+        List<Change> changes = new ArrayList<>();
+        for (String name : store.installedNames()) {
+            Path wanted = store.installedJar(name);
+            Optional<Bundle> installed = ops.find(name);
+            if (installed.isEmpty()) {
+                changes.add(new Change(name, null, wanted.toString(), false));
+                continue;
+            }
+            Bundle bundle = installed.get();
+            if (store.installedContent(name, bundle.getLastModified()).isPresent()) {
+                continue; // the framework kept what the deployer installed
+            }
+            Optional<Path> factory = BundleOps.locationFile(bundle);
+            if (factory.isPresent() && Digests.sha256Hex(factory.get()).equals(Digests.sha256Hex(wanted))) {
+                store.recordInstalled(name, wanted, bundle.getLastModified());
+                continue;
+            }
+            changes.add(new Change(name, wanted.toString(), wanted.toString(), isActive(bundle)));
+        }
+        if (changes.isEmpty()) {
+            return;
+        }
+        LOG.info("Re-applying the sets in effect over the factory bundles: {}", changes.stream()
+                .map(Change::symbolicName).toList());
+        try {
+            change(changes, false).ifPresent(f -> LOG.error("The sets in effect could not all be re-applied ({}): {};"
+                    + " see 'palisade:deploy list' and roll back", f.cause(), f.detail()));
+        } catch (BundleException | RuntimeException e) {
+            LOG.error("The sets in effect could not be re-applied: {}", BundleOps.rootMessage(e), e);
+        }
+        recordInstalled(changes);
     }
 
     private Optional<Failure> change(List<Change> changes, boolean restoring)
@@ -165,18 +205,23 @@ final class Applier {
         List<Bundle> touched = new ArrayList<>();
         for (Change c : changes) {
             Optional<Bundle> b = ops.find(c.symbolicName());
+            String what;
             if (c.newJar() == null) {
-                if (b.isPresent()) {
-                    b.get().uninstall();
-                    touched.add(b.get());
+                if (b.isEmpty()) {
+                    continue;
                 }
+                b.get().uninstall();
+                touched.add(b.get());
+                what = "uninstalled";
             } else if (b.isPresent()) {
                 BundleOps.update(b.get(), Path.of(c.newJar()));
                 touched.add(b.get());
+                what = "updated";
             } else {
                 touched.add(ops.install(c.symbolicName(), Path.of(c.newJar())));
+                what = "installed";
             }
-            LOG.info("{} {}", restoring ? "Restored" : "Changed", c.symbolicName());
+            LOG.info("{} {}: {}", restoring ? "Restoring" : "Changing", c.symbolicName(), what);
         }
         List<String> refreshErrors = ops.refresh(touched);
         List<Bundle> live = current(changes);

@@ -147,13 +147,23 @@ final class DeployStore {
     /** Records that {@code jar} is now the content of {@code symbolicName}, modified at {@code lastModified}. */
     void recordInstalled(String symbolicName, Path jar, long lastModified) throws IOException {
         Path target = installedJar(symbolicName);
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
-        fsync(tmp);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (!jar.toAbsolutePath().equals(target.toAbsolutePath())) {
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
+            fsync(tmp);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
         Properties p = new Properties();
         p.setProperty("lastModified", Long.toString(lastModified));
         writeAtomically(root.resolve("installed").resolve(symbolicName + ".properties"), p);
+    }
+
+    /** @return the bundles whose content the deployer keeps, by symbolic name */
+    List<String> installedNames() throws IOException {
+        try (Stream<Path> files = Files.list(root.resolve("installed"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".jar"))
+                    .map(n -> n.substring(0, n.length() - ".jar".length())).sorted().toList();
+        }
     }
 
     void forgetInstalled(String symbolicName) throws IOException {

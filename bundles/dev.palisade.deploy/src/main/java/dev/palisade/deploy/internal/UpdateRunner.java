@@ -164,7 +164,8 @@ final class UpdateRunner {
     }
 
     /**
-     * Finishes or undoes the apply a crash interrupted, before any queued work runs.
+     * Finishes or undoes the apply a crash interrupted, then re-applies the sets in effect over the
+     * factory bundles the framework started with; before any queued work runs.
      */
     void recover(BundleContext context) {
         try {
@@ -206,6 +207,8 @@ final class UpdateRunner {
                 store.discard(id);
             }
             store.dropUncommittedRecords();
+            waitForFrameworkStart(context);
+            applier.reconcile();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
