@@ -106,6 +106,8 @@ public class DeployUpstreamIT {
         UpstreamItFixture.await("the link UP", 60,
                 () -> hub.service(HubLink.class) != null && hub.service(HubLink.class).state() == LinkState.UP);
 
+        String tiny = tinyBundleTimes(base);
+
         Upstream upstream = hub.service(Upstream.class);
         assertNotNull("the spool's Upstream service", upstream);
         AtomicBoolean producing = new AtomicBoolean(true);
@@ -190,7 +192,7 @@ public class DeployUpstreamIT {
         double baselineGap = longestGap(times, swapStart - 3.5, swapStart);
         double swapGap = longestGap(times, swapStart, swapEnd + 2.0);
         double bareGap = longestGap(times, bareStart, bareEnd + 2.0);
-        String report = String.format("messages %d (one every %d ms), lost 0, duplicates %d%n"
+        String report = tiny + String.format("messages %d (one every %d ms), lost 0, duplicates %d%n"
                 + "one-bundle set (the link), submit to APPLIED with the health gate (link UP again): %d ms%n"
                 + "  baseline, bare framework swap of the same bundle until the link is UP: %d ms%n"
                 + "longest silence at the hub while the deployer replaced the link: %.1f ms%n"
@@ -201,6 +203,58 @@ public class DeployUpstreamIT {
                 swapGap * 1000, bareGap * 1000, baselineGap * 1000);
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
+    }
+
+    /**
+     * The deployer's own cost: a one-bundle set updating a small bundle that nothing depends on,
+     * against the bare framework update of the same jars (stop, update, refresh, start). Medians of 5.
+     */
+    private String tinyBundleTimes(Path base) throws Exception {
+        Path home = Path.of(context.getProperty("palisade.home"));
+        List<Path> sets = new ArrayList<>();
+        List<Path> jars = new ArrayList<>();
+        for (int i = 0; i <= 5; i++) {
+            Path jar = DeployItTools.bundle(base.resolve("jars"), "it.bench.tiny", "1.0." + i);
+            jars.add(jar);
+            sets.add(DeployItTools.sign(home, base.resolve("keys"), "acme-releases", base.resolve("tiny-" + i + ".zip"), jar));
+        }
+        assertEquals(DeployStatus.APPLIED, deployer.submit(sets.get(0), DeployOptions.DEFAULT).toCompletableFuture()
+                .get(60, TimeUnit.SECONDS).status());
+        List<Long> deployed = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            DeployOutcome o = deployer.submit(sets.get(i), DeployOptions.DEFAULT).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertEquals(o.toString(), DeployStatus.APPLIED, o.status());
+            deployed.add(java.time.Duration.between(o.submittedAt(), o.finishedAt()).toMillis());
+        }
+        Bundle bundle = null;
+        for (Bundle b : context.getBundles()) {
+            if ("it.bench.tiny".equals(b.getSymbolicName())) {
+                bundle = b;
+            }
+        }
+        List<Long> bare = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            long start = System.nanoTime();
+            bundle.stop(Bundle.STOP_TRANSIENT);
+            try (java.io.InputStream in = Files.newInputStream(jars.get(i))) {
+                bundle.update(in);
+            }
+            java.util.concurrent.CountDownLatch refreshed = new java.util.concurrent.CountDownLatch(1);
+            context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class)
+                    .refreshBundles(List.of(bundle), e -> refreshed.countDown());
+            assertTrue(refreshed.await(60, TimeUnit.SECONDS));
+            bundle.start(Bundle.START_TRANSIENT);
+            bare.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
+        return String.format("one-bundle set, a small bundle nothing depends on, submit to APPLIED (median of 5): %d ms"
+                + " (each: %s)%n  baseline, bare framework stop/update/refresh/start of the same jars: %d ms (each: %s)%n",
+                median(deployed), deployed, median(bare), bare);
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     private static double nowSeconds() {
