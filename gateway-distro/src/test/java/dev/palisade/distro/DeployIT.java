@@ -132,8 +132,12 @@ public class DeployIT {
         assertTrue(downgrade.detail(), downgrade.detail().contains("1.1.0") && downgrade.detail().contains("--force"));
         assertEquals(new Version(1, 1, 0), installed(name).getVersion());
 
-        assertOutcome(apply(older, new DeployOptions(true)), DeployStatus.APPLIED);
+        // The operator forces it at the shell, as 'bin/palisade deploy FILE --force' does.
+        String forced = GatewayChecks.execute(commands, "palisade:deploy '" + older + "' --force");
+        assertTrue(forced, forced.startsWith("APPLIED"));
         assertEquals(new Version(1, 0, 1), installed(name).getVersion());
+        String list = GatewayChecks.execute(commands, "palisade:deploy list");
+        assertTrue(list, list.contains(name + " 1.0.1 ACTIVE"));
 
         DeployOutcome back = deployer.rollback().toCompletableFuture().get(120, TimeUnit.SECONDS);
         assertOutcome(back, DeployStatus.APPLIED);
