@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -95,6 +96,7 @@ public final class DeployerComponent implements Deployer {
     private final AtomicInteger queued = new AtomicInteger();
     private final DirectoryWatcher watcher;
     private final UpdateRunner runner;
+    private final ServiceRegistration<HealthIndicator> health;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -139,6 +141,7 @@ public final class DeployerComponent implements Deployer {
         if (watcher != null) {
             watcher.start();
         }
+        this.health = context.registerService(HealthIndicator.class, new DeployHealth(this), null);
         LOG.info("Deployer ready: state in {}, code-signing anchors from {}{}", store.root(), anchors,
                 watcher == null ? "" : ", watching " + watcher.directory());
     }
@@ -209,6 +212,11 @@ public final class DeployerComponent implements Deployer {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        try {
+            health.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle is stopping and the framework unregistered it first
+        }
         if (watcher != null) {
             watcher.stop();
         }

@@ -84,20 +84,24 @@ final class DirectoryWatcher {
         }
     }
 
+    private static void writeOutcome(Path outcomeFile, String text) {
+        try {
+            Files.writeString(outcomeFile, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}: {}", outcomeFile, e.toString());
+        }
+    }
+
     private void take(Path file) throws IOException {
         Path done = directory.resolve("done").resolve(file.getFileName());
         Path outcomeFile = done.resolveSibling(file.getFileName() + ".outcome");
         LOG.info("Update set {} dropped in {}", file.getFileName(), directory);
         Files.createDirectories(done.getParent());
         try {
-            deployer.submit(file, DeployOptions.DEFAULT).whenComplete((outcome, failure) -> {
-                String text = failure != null ? "FAILED " + failure + "\n" : OutcomeText.format(outcome);
-                try {
-                    Files.writeString(outcomeFile, text, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    LOG.warn("Cannot write {}: {}", outcomeFile, e.toString());
-                }
-            });
+            deployer.submit(file, DeployOptions.DEFAULT).whenComplete((outcome, failure) ->
+                    writeOutcome(outcomeFile, failure != null ? "FAILED " + failure + "\n" : OutcomeText.format(outcome)));
+        } catch (IOException e) {
+            writeOutcome(outcomeFile, "FAILED " + e.getMessage() + "\n");
         } finally {
             Files.move(file, done, StandardCopyOption.REPLACE_EXISTING);
             taken.remove(file);

@@ -2,7 +2,6 @@ package dev.palisade.deploy.internal.set;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
@@ -28,8 +27,12 @@ public record BundleHeaders(String symbolicName, String version) {
         } catch (IOException | RuntimeException e) {
             throw new IOException(where + " is not a readable jar: " + e.getMessage(), e);
         }
+        return of(manifest, where);
+    }
+
+    private static BundleHeaders of(Manifest manifest, String where) throws IOException {
         if (manifest == null) {
-            throw new IOException(where + " has no META-INF/MANIFEST.MF (as its first entries): it is not a bundle");
+            throw new IOException(where + " has no META-INF/MANIFEST.MF: it is not a bundle");
         }
         String name = manifest.getMainAttributes().getValue("Bundle-SymbolicName");
         if (name == null || name.isBlank()) {
@@ -40,8 +43,14 @@ public record BundleHeaders(String symbolicName, String version) {
                 version == null || version.isBlank() ? "0.0.0" : version.trim());
     }
 
-    /** {@link #read(byte[], String)} of a file. */
+    /** The headers of a jar file, read without loading the whole jar. */
     public static BundleHeaders read(Path jar) throws IOException {
-        return read(Files.readAllBytes(jar), jar.toString());
+        Manifest manifest;
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile(), false)) {
+            manifest = file.getManifest();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(jar.getFileName() + " is not a readable jar: " + e.getMessage(), e);
+        }
+        return of(manifest, jar.getFileName().toString());
     }
 }

@@ -165,6 +165,37 @@ public final class UpdateSetVerifier {
         }
     }
 
+    /**
+     * Streams a bundle entry to {@code target} while hashing it, so that a large bundle never sits
+     * in the heap of a small gateway.
+     *
+     * @return the SHA-256 of what was written
+     */
+    private String extract(ZipFile zip, ZipEntry entry, Path target) throws SetRefusedException, IOException {
+        java.security.MessageDigest digest = Digests.sha256();
+        long total = 0;
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = zip.getInputStream(entry); java.io.OutputStream out = Files.newOutputStream(target)) {
+            for (int n; (n = in.read(buffer)) > 0;) {
+                total += n;
+                if (total > maxBundleBytes) {
+                    throw new SetRefusedException(DeployRefusal.MALFORMED, "entry '" + entry.getName()
+                            + "' is larger than the limit of " + maxBundleBytes + " bytes");
+                }
+                digest.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        } catch (ZipException e) {
+            Files.deleteIfExists(target);
+            throw new SetRefusedException(DeployRefusal.MALFORMED, "entry '" + entry.getName()
+                    + "' cannot be read from the archive: " + e.getMessage());
+        } catch (SetRefusedException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
+    }
+
     private static List<X509Certificate> chain(byte[] pem) throws SetRefusedException {
         try {
             List<X509Certificate> chain = new ArrayList<>();
@@ -272,24 +303,23 @@ public final class UpdateSetVerifier {
                 throw new SetRefusedException(DeployRefusal.TAMPERED, "the manifest lists " + e.file() + " ("
                         + info.symbolicName() + " " + info.version() + ") but the set does not hold it");
             }
-            byte[] bytes = read(zip, entry, maxBundleBytes);
-            String actual = Digests.sha256Hex(bytes);
+            Path jar = extractTo.resolve(info.symbolicName() + ".jar");
+            String actual = extract(zip, entry, jar);
             if (!actual.equals(info.sha256())) {
+                Files.delete(jar);
                 throw new SetRefusedException(DeployRefusal.TAMPERED, e.file() + " (" + info.symbolicName() + " "
                         + info.version() + ") has SHA-256 " + actual + " but the signed manifest says " + info.sha256());
             }
             BundleHeaders headers;
             try {
-                headers = BundleHeaders.read(bytes, e.file());
+                headers = BundleHeaders.read(jar);
             } catch (IOException ex) {
-                throw new SetRefusedException(DeployRefusal.MALFORMED, ex.getMessage());
+                throw new SetRefusedException(DeployRefusal.MALFORMED, e.file() + ": " + ex.getMessage());
             }
             if (!headers.symbolicName().equals(info.symbolicName()) || !headers.version().equals(info.version())) {
                 throw new SetRefusedException(DeployRefusal.MALFORMED, e.file() + " is " + headers.symbolicName() + " "
                         + headers.version() + " but the manifest declares " + info.symbolicName() + " " + info.version());
             }
-            Path jar = extractTo.resolve(info.symbolicName() + ".jar");
-            Files.write(jar, bytes);
             jars.put(info.symbolicName(), jar);
         }
         for (String name : entries.keySet()) {

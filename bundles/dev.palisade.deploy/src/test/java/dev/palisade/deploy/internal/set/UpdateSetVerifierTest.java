@@ -154,6 +154,16 @@ class UpdateSetVerifierTest {
     }
 
     @Test
+    void aBundleOverTheSizeLimitIsRefusedAndNotLeftBehind() throws Exception {
+        verifier = new UpdateSetVerifier(List.of(root.certificate()), "etc/code-signing", 100);
+        SetRefusedException e = assertThrows(SetRefusedException.class,
+                () -> verifier.verify(signed(publisher, shell), extract, CREATED));
+        assertEquals(DeployRefusal.MALFORMED, e.refusal());
+        assertTrue(e.getMessage().contains("limit of 100 bytes"), e.getMessage());
+        assertEquals(0, Files.list(extract).count());
+    }
+
+    @Test
     void manifestParsingAcceptsOnlyTheCanonicalSpelling() throws Exception {
         String good = "palisade-update-set: 1\ncreated: 2026-11-21T22:00:00Z\nbundle: a.b 1.0.0 "
                 + "0".repeat(64) + " bundles/a.b.jar\n";
