@@ -56,8 +56,9 @@ import org.osgi.util.tracker.ServiceTracker;
  * PUBACK", the point where the gateway lets go of a message. Payload content at a subscriber is
  * covered by UpstreamIT against Mosquitto.
  *
- * <p>The hub runs with {@code --allow-unenrolled-children}: the gateway does not enroll its
- * children yet (issue 8), and this test is about the link, not enrollment (HubEnrollmentTest).
+ * <p>The hub runs in its strict mode: the gateway enrolls its children ({@code meter-0} to
+ * {@code meter-4}, relay devices registered by the test with software keys under a device CA the
+ * hub verified) before their telemetry leaves the spool; EnrollIT covers enrollment itself.
  *
  * <p>Needs the hub built (the reactor builds the hub module first), the Debian package softhsm2
  * and {@code SOFTHSM2_CONF} set by Failsafe; a missing one fails the test naming it.
@@ -101,7 +102,7 @@ public class HubEndToEndIT {
         Path work = fixture.work;
         hubData = work.resolve("hub");
         int port = UpstreamItFixture.freePort();
-        hubOk("start", "--port", String.valueOf(port), "--allow-unenrolled-children");
+        hubOk("start", "--port", String.valueOf(port));
 
         // The CA registered by proof of possession, the gateway under it.
         UpstreamItPki pki = fixture.pki;
@@ -116,6 +117,18 @@ public class HubEndToEndIT {
         hubOk("device", "add", GATEWAY, "--gateway", "--ca-chain");
 
         fixture.provisionGateway(GATEWAY, "");
+
+        // The children, relay devices under a verified device CA, enrolled by the gateway (docs/enrollment.md).
+        EnrollItPki devices = new EnrollItPki("hub-it-device-ca");
+        Files.createDirectories(work.resolve("devices"));
+        devices.writeCa(work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        new ReferenceHub(hubData).registerVerifiedCa("device-ca", work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        for (int i = 0; i < 5; i++) {
+            EnrollItPki.Device device = devices.device("meter-" + i);
+            new TestLeafDevice("meter-" + i, new dev.palisade.api.bus.PeerIdentity(device.chain(), "meter-" + i, "hub-it",
+                    java.time.Instant.now(), new byte[0]), device.keys().getPrivate()).register(context);
+        }
+        Files.writeString(etc.resolve("dev.palisade.enroll.cfg"), "hub.id = palisade-hub\nretry.min.seconds = 1\n");
 
         // 1. Messages published before the link exists are all acknowledged once it is UP.
         Upstream upstream = service(Upstream.class);
@@ -135,6 +148,8 @@ public class HubEndToEndIT {
         String shown = upstreamShown();
         assertTrue(shown, shown.startsWith("state:          UP"));
         assertTrue(shown, shown.contains("refused by hub 0"));
+        assertTrue("the gateway enrolled its children at the hub" + hubLogTail(),
+                Files.readString(hubData.resolve("hub.log")).contains("gateway '" + GATEWAY + "': child 'meter-4' enrolled (relay)"));
 
         // 2. The hub SIGKILLed mid-stream while producers keep publishing, then restarted.
         // The producer runs until 1,000 messages after the kill, so the kill is mid-stream however fast the box is.
@@ -166,7 +181,7 @@ public class HubEndToEndIT {
         await("upstream health DEGRADED", 10, () -> upstreamHealth().health() == Health.DEGRADED);
         Thread.sleep(2_000); // a few refused reconnects, while messages pile up in the spool
         assertTrue("messages wait in the spool while the hub is down", spool.stats().messages() > 0);
-        hubOk("start", "--port", String.valueOf(port), "--allow-unenrolled-children");
+        hubOk("start", "--port", String.valueOf(port));
         producer.join(TimeUnit.SECONDS.toMillis(120));
         assertEquals("every publish accepted by the spool", null, producerFailure.get());
         int second = produced.get() - first;

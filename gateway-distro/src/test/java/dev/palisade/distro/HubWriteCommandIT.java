@@ -122,10 +122,12 @@ public class HubWriteCommandIT {
         String after = GatewayChecks.execute(commands, "palisade:modbus read " + DEVICE + " setpoint");
         assertTrue(after, after.startsWith(DEVICE + "/setpoint = 37 (GOOD"));
 
-        // (3) Out of range: the handler answers (palisade-status ok) with ok:false and the reason; nothing is written.
+        // (3) Out of range: an error of the request/response (palisade-status error), the reason code leading
+        // the message, as every failed command is answered; nothing is written.
         sendCommand(mqttPort, "write", "write-2", "{\"channel\":\"setpoint\",\"value\":400}");
         String refused = awaitAnswer(answers, "write-2");
-        assertTrue(refused, refused.startsWith("write-2|palisade-status:ok|{\"v\":1,\"ok\":false,\"reason\":\"INVALID_VALUE\""));
+        assertTrue(refused, refused.startsWith("write-2|palisade-status:error|{\"v\":1,\"error\":\"INVALID_VALUE: " + DEVICE
+                + "/setpoint: "));
         assertTrue(refused, refused.contains("400") && refused.contains("outside"));
         String unchanged = GatewayChecks.execute(commands, "palisade:modbus read " + DEVICE + " setpoint");
         assertTrue(unchanged, unchanged.startsWith(DEVICE + "/setpoint = 37 (GOOD"));

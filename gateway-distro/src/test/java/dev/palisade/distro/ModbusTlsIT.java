@@ -135,6 +135,8 @@ public class ModbusTlsIT {
         assertEquals("plc-tls-1", peer.identity());
         assertEquals(DOMAIN, peer.trustDomain());
         assertEquals(good, peer.chain().get(0));
+        // The attest mode's session binding: the TLS exporter of that session, signed with the token key.
+        assertEquals("a 32-byte tls-exporter session binding", 32, peer.sessionBinding().length);
         String listed = GatewayChecks.execute(commands, "palisade:devices");
         assertTrue(listed, listed.contains("plc-tls-1 [modbus] ") && listed.contains("identity plc-tls-1 in domain " + DOMAIN));
         String read = GatewayChecks.execute(commands, "palisade:modbus read plc-tls-1 v");

@@ -2,7 +2,9 @@ package dev.palisade.api.enroll;
 
 /**
  * Why the hub refused an enrollment (DESIGN §5). The wire codes are defined in
- * {@code docs/protocol.md}; a code this version does not know is reported as
+ * {@code docs/protocol.md} §8; each constant's name is its wire code, and the enrollment bundle
+ * maps every code of the protocol onto exactly one constant here (a test keeps the two lists
+ * equal). A code this version does not know is reported as
  * {@link #UNRECOGNIZED}, with the code itself in the child state's detail.
  */
 public enum HubReason {
@@ -38,6 +40,8 @@ public enum HubReason {
     MODE_NOT_ALLOWED,
     /** The hub could not parse the request, or does not speak its protocol version. */
     MALFORMED,
+    /** The hub could not decide (its registry was unusable); the gateway retries later. */
+    UNAVAILABLE,
     /** A reason code this version of the API does not know. */
     UNRECOGNIZED
 }

@@ -8,12 +8,14 @@
  * backoff, keeps each child's state across restarts, and registers one
  * {@link dev.palisade.api.enroll.Enrollment} service.
  *
- * <p>Used by the shell ({@code palisade:children}), and through the whiteboard
- * {@link dev.palisade.api.enroll.EnrollmentListener} by the link, which sends a child's spooled
- * telemetry only once the child is {@link dev.palisade.api.enroll.EnrollmentStatus#ENROLLED}.
+ * <p>Used by the shell ({@code palisade:children}) and by the link, which asks
+ * {@link dev.palisade.api.enroll.Enrollment#child} before it sends a child's spooled telemetry
+ * and sends it only once the child is {@link dev.palisade.api.enroll.EnrollmentStatus#ENROLLED}.
+ * Other bundles can follow the states through the whiteboard
+ * {@link dev.palisade.api.enroll.EnrollmentListener}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.palisade.api.enroll;
 
 import org.osgi.annotation.bundle.Export;

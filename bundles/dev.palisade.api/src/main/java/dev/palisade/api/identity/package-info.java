@@ -19,7 +19,7 @@
  * {@code toString()} here is safe to log.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.palisade.api.identity;
 
 import org.osgi.annotation.bundle.Export;

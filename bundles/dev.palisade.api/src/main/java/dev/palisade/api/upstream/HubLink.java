@@ -26,7 +26,7 @@ public interface HubLink {
      * the link: dependent actions that block must use the {@code …Async} variants with the
      * caller's own executor. This method itself never blocks.
      *
-     * @param suffix one or more topic levels below the gateway's root, e.g. {@code enroll/req};
+     * @param suffix one or more topic levels below the gateway's root, e.g. {@code enroll/request};
      *        no empty level, wildcard or NUL; never {@code null}
      * @param payload the request, self-describing (JSON or CBOR); never {@code null}; copied
      * @param timeout how long to wait for the response; positive

@@ -3,10 +3,12 @@ package dev.palisade.identity.internal;
 import dev.palisade.api.health.HealthIndicator;
 import dev.palisade.api.health.HealthReport;
 import dev.palisade.api.identity.CsrRequest;
+import dev.palisade.api.identity.CustodialKeys;
 import dev.palisade.api.identity.IdentityAdmin;
 import dev.palisade.api.identity.IdentityException;
 import dev.palisade.api.identity.IdentityInfo;
 import dev.palisade.api.identity.KeyType;
+import dev.palisade.api.identity.Signer;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * handshakes (which fail inside the JSSE, out of this bundle's sight) used it. The thread is
  * stopped when the component is deactivated.
  */
-abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
+abstract class IdentityComponent implements IdentityAdmin, CustodialKeys, HealthIndicator {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdentityComponent.class);
 
@@ -48,6 +50,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
     private final IdentityHealth health;
     private final TokenSigner signer;
     private final TokenGatewayIdentity identity;
+    private final CustodialKeyStore custodial;
     private final ScheduledExecutorService opener;
     private final Future<?> opened;
     private final Duration retryInitial;
@@ -73,6 +76,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
         this.health = new IdentityHealth(warningDays, criticalDays);
         this.signer = new TokenSigner(manager::snapshot, backend::signatureProvider, manager.keyUse(), this::tokenLost);
         this.identity = new TokenGatewayIdentity(manager::snapshot);
+        this.custodial = new CustodialKeyStore(manager);
         this.retryInitial = retryInitial;
         this.retryMax = retryMax;
         this.nextRetry = retryInitial;
@@ -193,6 +197,7 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
     final void stop() throws InterruptedException {
         opener.shutdownNow();
         opener.awaitTermination(10, TimeUnit.SECONDS);
+        custodial.clear();
         manager.close();
     }
 
@@ -240,5 +245,22 @@ abstract class IdentityComponent implements IdentityAdmin, HealthIndicator {
     static Path directory(BundleContext context, String property, String fallback) {
         String value = context.getProperty(property);
         return value != null ? Path.of(value) : context.getDataFile(fallback).toPath();
+    }
+
+    // --- CustodialKeys: children's keys on the same token (custodial enrollment) ---
+
+    @Override
+    public String csr(String child, KeyType type) throws IdentityException {
+        return custodial.csr(child, type);
+    }
+
+    @Override
+    public IdentityInfo install(String child, List<X509Certificate> chain) throws IdentityException {
+        return custodial.install(child, chain);
+    }
+
+    @Override
+    public Optional<Signer> signer(String child) throws IdentityException {
+        return custodial.signer(child);
     }
 }

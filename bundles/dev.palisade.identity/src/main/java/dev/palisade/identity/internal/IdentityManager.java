@@ -427,7 +427,23 @@ final class IdentityManager implements IdentityAdmin {
         }
     }
 
-    private interface Operation<T> {
+    /**
+     * Runs an operation on the keystore under this manager's lock (the keystore is not
+     * thread-safe), opening it if needed: used by {@link CustodialKeyStore}, whose keys share
+     * the gateway's token.
+     */
+    synchronized <T> T onKeystore(Operation<T> operation) throws IdentityException {
+        return guarded(() -> {
+            backend.open();
+            return operation.run();
+        });
+    }
+
+    KeyStoreBackend backend() {
+        return backend;
+    }
+
+    interface Operation<T> {
         T run() throws IdentityException;
     }
 

@@ -1,6 +1,7 @@
 package dev.palisade.identity.internal;
 
 import dev.palisade.api.health.HealthIndicator;
+import dev.palisade.api.identity.CustodialKeys;
 import dev.palisade.api.identity.IdentityAdmin;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * at once, and the signer and gateway identity once the token holds a key with an issued chain.
  */
 @Component(configurationPid = Pkcs11IdentityComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {IdentityAdmin.class, HealthIndicator.class}, immediate = true)
+        service = {IdentityAdmin.class, CustodialKeys.class, HealthIndicator.class}, immediate = true)
 @Designate(ocd = Pkcs11IdentityComponent.Config.class)
 public final class Pkcs11IdentityComponent extends IdentityComponent {
 

@@ -1,6 +1,7 @@
 package dev.palisade.identity.internal;
 
 import dev.palisade.api.health.HealthIndicator;
+import dev.palisade.api.identity.CustodialKeys;
 import dev.palisade.api.identity.IdentityAdmin;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * so with a WARNING at every start.
  */
 @Component(configurationPid = Pkcs12IdentityComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {IdentityAdmin.class, HealthIndicator.class}, immediate = true)
+        service = {IdentityAdmin.class, CustodialKeys.class, HealthIndicator.class}, immediate = true)
 @Designate(ocd = Pkcs12IdentityComponent.Config.class)
 public final class Pkcs12IdentityComponent extends IdentityComponent {
 

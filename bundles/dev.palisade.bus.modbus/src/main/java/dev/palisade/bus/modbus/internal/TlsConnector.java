@@ -9,22 +9,19 @@ import dev.palisade.api.trust.TrustService;
 import dev.palisade.api.trust.Verdict;
 import java.io.IOException;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.cert.Certificate;
+import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
+import org.bouncycastle.tls.TlsClientProtocol;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Modbus/TCP Security (MB-TCP-Security v21): mutual TLS 1.2/1.3 with the MBAP ADU unchanged
@@ -33,10 +30,21 @@ import javax.net.ssl.TrustManager;
  * device's trust domain, with the domain's identity rule matched against the configured
  * identity — which takes the place of a host-name check. A refusal carries the trust service's
  * verdict message.
+ *
+ * <p>TLS runs in Bouncy Castle's TLS API ({@link GatewayTlsClient}), the token key used through
+ * JCA: it exports keying material, which no JSSE provider does on Java 17, so the proven
+ * {@link PeerIdentity} carries the session binding (RFC 9266 {@code tls-exporter}, 32 bytes) that
+ * the enrollment's {@code attest} mode attests (docs/protocol.md §5.3).
  */
 final class TlsConnector implements Connector {
 
-    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    private static final Logger LOG = LoggerFactory.getLogger(TlsConnector.class);
+    /**
+     * Unpinned JCA crypto: every algorithm from the JVM's provider list, so the token key's
+     * signature reaches SunPKCS11 through JCA's delayed provider selection (pinned to one
+     * provider, it could not use a token key: shared/research/pkcs11-tls.md §4).
+     */
+    private static final JcaTlsCryptoProvider CRYPTO = new JcaTlsCryptoProvider();
 
     private final Supplier<GatewayIdentity> identity;
     private final Supplier<TrustService> trust;
@@ -64,7 +72,7 @@ final class TlsConnector implements Connector {
     @Override
     public String refusal(Socket socket) {
         long now = System.nanoTime();
-        if (!(socket instanceof SSLSocket ssl) || now - nextRecheck < 0) {
+        if (!(socket instanceof TlsSocket tls) || now - nextRecheck < 0) {
             return null;
         }
         nextRecheck = now + recheckNanos;
@@ -73,13 +81,10 @@ final class TlsConnector implements Connector {
             return null; // the service is being replaced: the next handshake will need it
         }
         try {
-            List<byte[]> ders = new ArrayList<>();
-            for (Certificate certificate : ssl.getSession().getPeerCertificates()) {
-                ders.add(certificate.getEncoded());
-            }
-            Verdict verdict = trustService.verify(new TrustRequest(domain, ders, Purpose.SERVER, null, expectedIdentity));
+            Verdict verdict = trustService.verify(new TrustRequest(domain, der(tls.peerChain()), Purpose.SERVER, null,
+                    expectedIdentity));
             return verdict.accepted() ? null : refusal(verdict);
-        } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
+        } catch (CertificateEncodingException e) {
             return "the device's certificate cannot be read again: " + e.getMessage();
         } catch (RuntimeException e) {
             return "the trust service failed to verify the device again (fail closed): " + e;
@@ -97,50 +102,52 @@ final class TlsConnector implements Connector {
         if (trustService == null) {
             throw new IOException("the trust service is not available; TLS devices wait for it");
         }
-        SSLContext context;
-        try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[] {gateway.keyManager()},
-                    new TrustManager[] {trustService.trustManager(domain, expectedIdentity)}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot set up TLS: " + e.getMessage(), e);
-        }
+        GatewayTlsClient client = new GatewayTlsClient(CRYPTO.create(new SecureRandom()), gateway.keyManager(),
+                trustService.trustManager(domain, expectedIdentity));
         Socket plain = PLAIN.connect(host, port, timeoutMillis);
-        SSLSocket ssl;
+        TlsClientProtocol protocol;
         try {
-            ssl = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
-            List<String> supported = Arrays.asList(ssl.getSupportedProtocols());
-            ssl.setEnabledProtocols(Arrays.stream(PROTOCOLS).filter(supported::contains).toArray(String[]::new));
-            ssl.setUseClientMode(true);
-            ssl.setSoTimeout(timeoutMillis);
-            ssl.startHandshake();
-            ssl.setSoTimeout(0);
-        } catch (IOException e) {
+            plain.setSoTimeout(timeoutMillis);
+            protocol = new TlsClientProtocol(plain.getInputStream(), plain.getOutputStream());
+            protocol.connect(client);
+            plain.setSoTimeout(0);
+        } catch (IOException | RuntimeException e) {
             plain.close();
-            RejectedCertificateException rejected = rejection(e);
+            RejectedCertificateException rejected = client.rejection();
             if (rejected != null) {
                 throw new RefusedPeerException(refusal(rejected.verdict()), e);
             }
-            throw new IOException("TLS handshake with " + host + ":" + port + " failed: " + TcpTransport.describe(e), e);
+            throw new IOException("TLS handshake with " + host + ":" + port + " failed: "
+                    + (e instanceof IOException io ? TcpTransport.describe(io) : e.toString()), e);
         }
         nextRecheck = System.nanoTime() + recheckNanos;
+        byte[] binding = client.binding();
+        if (binding.length == 0) {
+            LOG.warn("Modbus/TCP Security session with {}:{} ({}) offers no keying-material exporter ({}): the device's"
+                    + " proven identity has no session binding", host, port, client.protocol(), client.bindingProblem());
+        }
+        TlsSocket socket = new TlsSocket(plain, protocol, client.peerChain(), "tls://" + host + ":" + port);
         try {
-            accepted.accept(peer(trustService, ssl.getSession().getPeerCertificates()));
+            accepted.accept(peer(trustService, client.peerChain(), binding));
         } catch (IOException e) {
-            ssl.close();
+            socket.close();
             throw e;
         }
-        return ssl;
+        return socket;
     }
 
-    private PeerIdentity peer(TrustService trustService, Certificate[] presented) throws IOException {
-        List<X509Certificate> chain = new ArrayList<>();
+    private static List<byte[]> der(List<X509Certificate> chain) throws CertificateEncodingException {
         List<byte[]> ders = new ArrayList<>();
+        for (X509Certificate certificate : chain) {
+            ders.add(certificate.getEncoded());
+        }
+        return ders;
+    }
+
+    private PeerIdentity peer(TrustService trustService, List<X509Certificate> chain, byte[] binding) throws IOException {
+        List<byte[]> ders;
         try {
-            for (Certificate certificate : presented) {
-                chain.add((X509Certificate) certificate);
-                ders.add(certificate.getEncoded());
-            }
+            ders = der(chain);
         } catch (CertificateEncodingException e) {
             throw new IOException("cannot encode the device's certificate: " + e.getMessage(), e);
         }
@@ -149,7 +156,7 @@ final class TlsConnector implements Connector {
         if (!verdict.accepted()) {
             throw new RefusedPeerException(refusal(verdict), null);
         }
-        return new PeerIdentity(chain, verdict.deviceIdentity(), domain, Instant.now(), new byte[0]);
+        return new PeerIdentity(chain, verdict.deviceIdentity(), domain, Instant.now(), binding);
     }
 
     /**
@@ -158,17 +165,5 @@ final class TlsConnector implements Connector {
      */
     static String refusal(Verdict verdict) {
         return verdict.reason() == null ? verdict.message() : verdict.reason().name() + ": " + verdict.message();
-    }
-
-    private static RejectedCertificateException rejection(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RejectedCertificateException rejected) {
-                return rejected;
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return null;
     }
 }

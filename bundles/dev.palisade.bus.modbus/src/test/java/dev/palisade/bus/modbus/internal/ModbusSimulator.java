@@ -65,6 +65,28 @@ final class ModbusSimulator implements AutoCloseable {
         return sim;
     }
 
+    /**
+     * The demo's fallback ({@code modbus-sim-stdlib.py}): the same register map on the Python
+     * standard library alone, for gateways without pymodbus.
+     */
+    static ModbusSimulator stdlib(Path dir) throws Exception {
+        Path script = dir.resolve("modbus-sim-stdlib.py");
+        try (InputStream in = ModbusSimulator.class.getResourceAsStream("/dev/palisade/bus/modbus/modbus-sim-stdlib.py")) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        int port = freePort();
+        // -S: without site-packages, as on a gateway without pymodbus; the script must need nothing else.
+        ModbusSimulator sim = new ModbusSimulator(dir, port, null,
+                List.of(PYTHON, "-S", script.toString(), Integer.toString(port)));
+        sim.start();
+        return sim;
+    }
+
+    /** @return a new simulator of the same kind (TCP only), in {@code dir} */
+    ModbusSimulator another(Path dir) throws Exception {
+        return command.get(2).endsWith("modbus-sim-stdlib.py") ? stdlib(dir) : tcp(dir);
+    }
+
     static ModbusSimulator tls(Path dir, Path cert, Path key, Path ca) throws Exception {
         requirePymodbus();
         int port = freePort();

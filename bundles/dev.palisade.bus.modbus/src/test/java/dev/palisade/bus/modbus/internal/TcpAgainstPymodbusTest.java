@@ -158,7 +158,7 @@ class TcpAgainstPymodbusTest {
 
     @Test
     void aDeadDeviceGoesOfflineWithBackoffAndRecovers(@TempDir Path ownDir) throws Exception {
-        ModbusSimulator own = ModbusSimulator.tcp(ownDir);
+        ModbusSimulator own = sim.another(ownDir);
         try {
             Map<String, Object> config = Fixtures.tcp("dying", own.port, "v holding 0 uint16");
             config.put("poll.interval.ms", 100L);

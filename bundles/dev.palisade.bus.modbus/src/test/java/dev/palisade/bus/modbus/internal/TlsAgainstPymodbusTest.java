@@ -84,6 +84,7 @@ class TlsAgainstPymodbusTest {
                 PeerIdentity peer = device.identity().orElseThrow();
                 assertEquals("plc-tls-1", peer.identity());
                 assertEquals("plant", peer.trustDomain());
+                assertEquals(32, peer.sessionBinding().length, "pymodbus' TLS 1.3 session has an exporter binding");
                 ExecutionException e = assertThrows(ExecutionException.class,
                         () -> device.write("sp", 5L).toCompletableFuture().get(5, TimeUnit.SECONDS));
                 DeviceException d = assertInstanceOf(DeviceException.class, e.getCause());
@@ -205,7 +206,7 @@ class TlsAgainstPymodbusTest {
 
         @Override
         public javax.net.ssl.SSLContext sslContext(javax.net.ssl.TrustManager[] trustManagers, String jsseProvider) {
-            throw new UnsupportedOperationException("not used by the Modbus bus: it builds its context from keyManager()");
+            throw new UnsupportedOperationException("not used by the Modbus bus: it signs through keyManager()");
         }
     }
 

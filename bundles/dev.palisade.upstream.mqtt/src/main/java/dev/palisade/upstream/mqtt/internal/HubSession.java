@@ -48,18 +48,20 @@ final class HubSession implements MqttCallback {
     private final Map<Long, InFlight> inFlight = new ConcurrentHashMap<>();
     private final Map<String, Instant> heldKeys;
     private final Duration holdBack;
+    private final Predicate<String> gate;
     private volatile Semaphore window = new Semaphore(0);
     private volatile String endReason;
     private volatile boolean endedByGateway;
 
     HubSession(MqttAsyncClient client, Topics topics, LinkStats stats, SessionExchanges exchanges,
-            Map<String, Instant> heldKeys, Duration holdBack) {
+            Map<String, Instant> heldKeys, Duration holdBack, Predicate<String> gate) {
         this.client = client;
         this.topics = topics;
         this.stats = stats;
         this.exchanges = exchanges;
         this.heldKeys = heldKeys;
         this.holdBack = holdBack;
+        this.gate = gate;
     }
 
     /** Called once CONNACK told us the hub's Receive Maximum. */
@@ -109,6 +111,9 @@ final class HubSession implements MqttCallback {
      */
     void drain(Supplier<Spool> spools, Supplier<Boolean> running, int batch, Duration linger) throws InterruptedException {
         Predicate<String> eligible = key -> {
+            if (!gate.test(key)) {
+                return false; // a child not enrolled yet: its messages wait in the spool, others go on
+            }
             Instant until = heldKeys.get(key);
             return until == null || until.isBefore(Instant.now()) && heldKeys.remove(key, until);
         };

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.function.Supplier;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -30,18 +32,18 @@ final class HubTrust {
     /**
      * @param domain {@code hub.trust.domain}, may be empty
      * @param anchorsFile {@code hub.trust.anchors}, may be empty
-     * @param trustService the trust service if present, or {@code null}
+     * @param trustService the trust service running now, or {@code null}; asked again at each check
      * @param host the host the link connects to
      * @return the trust manager for one connection attempt
      * @throws IllegalStateException naming what is missing or wrong
      */
-    static X509TrustManager forHub(String domain, String anchorsFile, TrustService trustService, String host) {
+    static X509TrustManager forHub(String domain, String anchorsFile, Supplier<TrustService> trustService, String host) {
         if (!domain.isEmpty()) {
-            if (trustService == null) {
+            if (trustService.get() == null) {
                 throw new IllegalStateException("hub.trust.domain is '" + domain
                         + "' but no trust service is running (is dev.palisade.trust installed and active?)");
             }
-            return new HostnameCheckingTrustManager(trustService.trustManager(domain, null), host,
+            return new HostnameCheckingTrustManager(new CurrentDomainTrustManager(trustService, domain), host,
                     "trust domain '" + domain + "'");
         }
         if (anchorsFile.isEmpty()) {
@@ -83,6 +85,47 @@ final class HubTrust {
             throw new IllegalStateException("the PKIX trust manager factory returned no X509TrustManager");
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build a trust manager from hub.trust.anchors " + pem + ": " + e, e);
+        }
+    }
+
+    /**
+     * The trust domain's manager, fetched from the trust service running at each check rather
+     * than kept: the TLS connection keeps its trust manager as long as it lives, and a kept
+     * manager of the trust bundle would pin that bundle's replaced revision (its class loader
+     * and everything it references) after the bundle is updated, while the link stays up.
+     */
+    private static final class CurrentDomainTrustManager implements X509TrustManager {
+
+        private final Supplier<TrustService> trustService;
+        private final String domain;
+
+        CurrentDomainTrustManager(Supplier<TrustService> trustService, String domain) {
+            this.trustService = trustService;
+            this.domain = domain;
+        }
+
+        private X509TrustManager current() throws CertificateException {
+            TrustService service = trustService.get();
+            if (service == null) {
+                throw new CertificateException("no trust service is running to verify with trust domain '" + domain + "'");
+            }
+            return service.trustManager(domain, null);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            current().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            current().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            TrustService service = trustService.get();
+            return service == null ? new X509Certificate[0] : service.trustManager(domain, null).getAcceptedIssuers();
         }
     }
 

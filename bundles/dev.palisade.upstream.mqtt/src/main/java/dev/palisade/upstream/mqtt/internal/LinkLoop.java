@@ -141,13 +141,13 @@ final class LinkLoop implements Runnable {
     private HubSession connect(GatewayIdentity identity) throws Exception {
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
-        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link.trustService(), host);
+        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
         SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
         MqttAsyncClient client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence());
-        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack());
+        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack(), link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setSocketFactory(context.getSocketFactory());

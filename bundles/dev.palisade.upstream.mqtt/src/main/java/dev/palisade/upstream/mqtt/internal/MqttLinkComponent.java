@@ -1,5 +1,7 @@
 package dev.palisade.upstream.mqtt.internal;
 
+import dev.palisade.api.enroll.Enrollment;
+import dev.palisade.api.enroll.EnrollmentStatus;
 import dev.palisade.api.health.Health;
 import dev.palisade.api.health.HealthIndicator;
 import dev.palisade.api.health.HealthReport;
@@ -71,6 +73,13 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindTrust", unbind = "unbindTrust")
     private volatile TrustService trustService;
+
+    /** When enrollment is configured, a child's messages stay in the spool until it is enrolled. */
+    private volatile Enrollment enrollment;
+
+    /** How long children stay held after the enrollment service went (an update or restart of its bundle). */
+    static final Duration ENROLLMENT_RETURN_GRACE = Duration.ofSeconds(60);
+    private volatile Instant enrollmentGoneAt;
 
     private final CommandRouter router = new CommandRouter();
     private final LinkListeners listeners = new LinkListeners();
@@ -219,6 +228,41 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
 
     Spool spool() {
         return spool;
+    }
+
+    /**
+     * The spool gate for a key: the gateway's own messages (empty key) always go; a child's go
+     * only once the enrollment service says the hub accepted this gateway as its parent. Without
+     * an enrollment service (enrollment not configured) every child's go, and the hub decides;
+     * but for {@link #ENROLLMENT_RETURN_GRACE} after the service went away (its bundle updated or
+     * restarted) children stay held. Fast and non-blocking: the enrollment service answers from memory.
+     */
+    boolean mayDrain(String key) {
+        if (key.isEmpty()) {
+            return true;
+        }
+        Enrollment e = enrollment;
+        if (e == null) {
+            Instant gone = enrollmentGoneAt;
+            return gone == null || Instant.now().isAfter(gone.plus(ENROLLMENT_RETURN_GRACE));
+        }
+        return e.child(key).map(s -> s.status() == EnrollmentStatus.ENROLLED).orElse(false);
+    }
+
+    /** Method injection (not a field): the grace must start before the service is seen missing. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindEnrollment")
+    void bindEnrollment(Enrollment bound) {
+        enrollment = bound;
+    }
+
+    void unbindEnrollment(Enrollment gone) {
+        // Its bundle is probably being updated or restarted: hold children for a while rather
+        // than sending messages the hub would refuse.
+        enrollmentGoneAt = Instant.now();
+        if (enrollment == gone) {
+            enrollment = null;
+        }
     }
 
     TrustService trustService() {

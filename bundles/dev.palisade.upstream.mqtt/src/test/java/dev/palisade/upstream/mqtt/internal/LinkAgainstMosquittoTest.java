@@ -227,7 +227,7 @@ class LinkAgainstMosquittoTest {
     @Test
     void commandsAreAnsweredWithRequestResponseAndRequestsReachTheHub() throws Exception {
         broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 20).start();
-        observer = new Observer(broker.uri(), PKI, "hub-observer").connect("hub/replies", ROOT + "enroll/req", ROOT + "status");
+        observer = new Observer(broker.uri(), PKI, "hub-observer").connect("hub/replies", ROOT + "enroll/request", ROOT + "status");
         link = link(broker, new MemorySpool(), Map.of());
         CommandHandler echo = (child, command, payload) -> CompletableFuture.completedFuture(
                 ("child=" + child + " " + new String(payload, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
@@ -245,7 +245,7 @@ class LinkAgainstMosquittoTest {
         assertEquals("error", status(unknown));
         assertTrue(new String(unknown.getPayload(), StandardCharsets.UTF_8).contains("unknown command 'reboot'"));
 
-        byte[] answer = link.request("enroll/req", "child-7".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10))
+        byte[] answer = link.request("enroll/request", "child-7".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10))
                 .toCompletableFuture().get(15, TimeUnit.SECONDS);
         assertEquals("re:child-7", new String(answer, StandardCharsets.UTF_8));
 
@@ -271,7 +271,7 @@ class LinkAgainstMosquittoTest {
         broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0);
         link = link(broker, new MemorySpool(), Map.of());
         ExecutionException down = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                () -> link.request("enroll/req", new byte[] {1}, Duration.ofSeconds(5)).toCompletableFuture()
+                () -> link.request("enroll/request", new byte[] {1}, Duration.ofSeconds(5)).toCompletableFuture()
                         .get(1, TimeUnit.SECONDS));
         assertEquals(UpstreamException.Reason.LINK_DOWN, ((UpstreamException) down.getCause()).reason());
     }

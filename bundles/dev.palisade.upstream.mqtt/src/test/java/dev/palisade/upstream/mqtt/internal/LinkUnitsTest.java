@@ -73,7 +73,7 @@ class LinkUnitsTest {
         assertThrows(IllegalArgumentException.class, () -> new Topics("gw/1"));
         assertThrows(IllegalArgumentException.class, () -> Topics.checkSuffix("enroll/#"));
         assertThrows(IllegalArgumentException.class, () -> Topics.checkSuffix("/enroll"));
-        Topics.checkSuffix("enroll/req");
+        Topics.checkSuffix("enroll/request");
     }
 
     @Test
@@ -103,6 +103,49 @@ class LinkUnitsTest {
             link.deactivate();
         }
         assertTrue(UpstreamCommand.render(null, java.time.Instant.now()).contains("no hub link is configured"));
+    }
+
+    @Test
+    void aChildsMessagesLeaveTheSpoolOnlyOnceItIsEnrolled() throws Exception {
+        MqttLinkComponent link = new MqttLinkComponent(Configs.link(new HashMap<>(Map.of("hub.uri", "ssl://hub:8883"))));
+        try {
+            assertTrue(link.mayDrain("meter-1"), "without enrollment configured the hub decides");
+            Map<String, dev.palisade.api.enroll.EnrollmentStatus> states = new HashMap<>(Map.of(
+                    "meter-1", dev.palisade.api.enroll.EnrollmentStatus.ENROLLED,
+                    "meter-2", dev.palisade.api.enroll.EnrollmentStatus.PENDING));
+            dev.palisade.api.enroll.Enrollment enrollment = new dev.palisade.api.enroll.Enrollment() {
+                @Override
+                public List<dev.palisade.api.enroll.ChildState> children() {
+                    return List.of();
+                }
+
+                @Override
+                public java.util.Optional<dev.palisade.api.enroll.ChildState> child(String id) {
+                    return java.util.Optional.ofNullable(states.get(id)).map(s -> new dev.palisade.api.enroll.ChildState(id, s,
+                            dev.palisade.api.enroll.ProofMode.RELAY, null, "", java.time.Instant.now()));
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<dev.palisade.api.enroll.ChildState> enroll(String id) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<dev.palisade.api.enroll.ChildState> unenroll(String id) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+            link.bindEnrollment(enrollment);
+            assertTrue(link.mayDrain("meter-1"), "enrolled");
+            assertFalse(link.mayDrain("meter-2"), "pending: held");
+            assertFalse(link.mayDrain("meter-3"), "unknown to enrollment: held");
+            assertTrue(link.mayDrain(""), "the gateway's own messages always go");
+            link.unbindEnrollment(enrollment);
+            assertFalse(link.mayDrain("meter-1"), "held while the enrollment bundle is away (restart or update)");
+            assertTrue(link.mayDrain(""));
+        } finally {
+            link.deactivate();
+        }
     }
 
     private static String message(Map<String, Object> config) {

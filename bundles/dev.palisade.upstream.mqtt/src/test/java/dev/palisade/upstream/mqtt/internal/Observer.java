@@ -130,7 +130,7 @@ final class Observer implements MqttCallback, AutoCloseable {
             }
             received.merge(sequence, 1, Integer::sum);
             total.incrementAndGet();
-        } else if (topic.endsWith("/enroll/req") && message.getProperties().getResponseTopic() != null) {
+        } else if (topic.endsWith("/enroll/request") && message.getProperties().getResponseTopic() != null) {
             // Plays the hub's enrollment service: answers with "re:" and the request.
             MqttProperties answer = new MqttProperties();
             answer.setCorrelationData(message.getProperties().getCorrelationData());

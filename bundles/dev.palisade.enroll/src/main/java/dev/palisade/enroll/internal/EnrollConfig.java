@@ -1,0 +1,43 @@
+package dev.palisade.enroll.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** {@code etc/dev.palisade.enroll.cfg}: see docs/enrollment.md. */
+@ObjectClassDefinition(name = "Palisade enrollment",
+        description = "Enrolls the gateway's leaf devices with the hub (proof of possession on behalf of children).")
+@interface EnrollConfig {
+
+    @AttributeDefinition(name = "Hub id",
+            description = "The id of the hub this gateway enrolls its children with, as the hub names itself (palisade-hub"
+                    + " prints it). Required: proofs are signed for this hub only, and an answer naming another hub is refused.")
+    String hub_id() default "";
+
+    @AttributeDefinition(name = "Batch size",
+            description = "Children proven under one token signature (1..1000).")
+    int batch_size() default 100;
+
+    @AttributeDefinition(name = "First retry (s)", description = "Delay before the first retry after a failed attempt.")
+    int retry_min_seconds() default 2;
+
+    @AttributeDefinition(name = "Longest retry (s)",
+            description = "Bound of the exponential, jittered backoff between attempts for a pending child.")
+    int retry_max_seconds() default 300;
+
+    @AttributeDefinition(name = "Retry after refusal (s)",
+            description = "How long a child refused by the hub waits before it is tried again (palisade:children retry"
+                    + " tries at once).")
+    int refused_retry_seconds() default 3600;
+
+    @AttributeDefinition(name = "Child proof timeout (s)",
+            description = "How long a device may take to sign a relayed challenge.")
+    int child_timeout_seconds() default 10;
+
+    @AttributeDefinition(name = "Removal grace (s)",
+            description = "A device whose service is gone this long, while its bus bundle kept running, was removed:"
+                    + " the hub is told to forget it. A device back sooner (a bus restarting) keeps its enrollment.")
+    int removal_grace_seconds() default 30;
+
+    @AttributeDefinition(name = "Hub request timeout (s)", description = "How long to wait for each answer of the hub.")
+    int request_timeout_seconds() default 20;
+}

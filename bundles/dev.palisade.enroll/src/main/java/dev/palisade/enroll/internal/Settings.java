@@ -1,0 +1,35 @@
+package dev.palisade.enroll.internal;
+
+import java.time.Duration;
+
+/**
+ * The checked configuration.
+ *
+ * @param hubId the hub's id; empty when not configured (then nothing is enrolled: fail closed)
+ */
+record Settings(String hubId, int batchSize, Duration retryMin, Duration retryMax, Duration refusedRetry,
+        Duration childTimeout, Duration requestTimeout, Duration removalGrace) {
+
+    static final int MAX_BATCH = 1000;
+
+    static Settings of(EnrollConfig c) {
+        return new Settings(c.hub_id().trim(), bounded("batch.size", c.batch_size(), 1, MAX_BATCH),
+                seconds("retry.min.seconds", c.retry_min_seconds(), 1), seconds("retry.max.seconds", c.retry_max_seconds(), 1),
+                seconds("refused.retry.seconds", c.refused_retry_seconds(), 1),
+                seconds("child.timeout.seconds", c.child_timeout_seconds(), 1),
+                seconds("request.timeout.seconds", c.request_timeout_seconds(), 1),
+                seconds("removal.grace.seconds", c.removal_grace_seconds(), 0));
+    }
+
+    private static int bounded(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("etc/" + EnrollmentComponent.PID + ".cfg: " + name + " = " + value + " is not in "
+                    + min + ".." + max);
+        }
+        return value;
+    }
+
+    private static Duration seconds(String name, int value, int min) {
+        return Duration.ofSeconds(bounded(name, value, min, 86_400));
+    }
+}
