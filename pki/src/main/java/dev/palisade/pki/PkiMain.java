@@ -47,6 +47,8 @@ public final class PkiMain {
               self-signed ID [--gateway]     a self-signed device (or gateway) certificate, for
                                              registration by thumbprint
               server NAME --ca CA.pfx        a TLS server certificate for localhost/127.0.0.1
+              publisher NAME --ca CA.pfx     a code-signing certificate (extended key usage
+                                             codeSigning) for 'palisade bundle sign'
               verification CODE --ca CA.pfx  the hub's proof-of-possession certificate: CN = CODE,
                                              signed with CA's key: verification-CODE.cer
               inspect FILE [FILE...]         show certificates in a .cer/.pem/.der or .pfx file
@@ -89,7 +91,7 @@ public final class PkiMain {
         }
         try {
             return switch (command) {
-                case "root", "intermediate", "gateway", "device", "self-signed", "server", "verification" ->
+                case "root", "intermediate", "gateway", "device", "self-signed", "server", "publisher", "verification" ->
                     create(command, positional, options);
                 case "inspect" -> inspect(positional, options);
                 default -> usage("unknown pki command '" + command + "'");
@@ -133,6 +135,7 @@ public final class PkiMain {
             case "gateway" -> TestPki.leaf(ca, name, TestPki.Kind.GATEWAY, validity);
             case "device" -> TestPki.leaf(ca, name, TestPki.Kind.DEVICE, validity);
             case "server" -> TestPki.leaf(ca, name, TestPki.Kind.SERVER, validity);
+            case "publisher" -> TestPki.leaf(ca, name, TestPki.Kind.PUBLISHER, validity);
             case "self-signed" -> TestPki.selfSigned(name,
                     options.containsKey("--gateway") ? TestPki.Kind.GATEWAY : TestPki.Kind.DEVICE, validity);
             case "verification" -> TestPki.verificationCertificate(ca, name, validity);
@@ -182,11 +185,34 @@ public final class PkiMain {
                 out.println("  valid       " + c.getNotBefore().toInstant() + " .. " + c.getNotAfter().toInstant());
                 out.println("  CA          " + (c.getBasicConstraints() >= 0 ? "yes" : "no"));
                 out.println("  key         " + c.getPublicKey().getAlgorithm());
+                out.println("  used for    " + usage(c));
                 out.println("  thumbprint  " + PkiFiles.thumbprint(c) + "  (SHA-256)");
                 out.println("  test only   " + (test ? "yes (made by palisade pki)" : "no"));
             }
         }
         return OK;
+    }
+
+    /** The extended key usages by name, so that an operator sees a publisher is for code signing. */
+    private static String usage(X509Certificate c) {
+        try {
+            List<String> oids = c.getExtendedKeyUsage();
+            if (oids == null) {
+                return c.getBasicConstraints() >= 0 ? "issuing certificates" : "any purpose (no extended key usage)";
+            }
+            List<String> names = new ArrayList<>();
+            for (String oid : oids) {
+                names.add(switch (oid) {
+                    case "1.3.6.1.5.5.7.3.1" -> "serverAuth";
+                    case "1.3.6.1.5.5.7.3.2" -> "clientAuth";
+                    case "1.3.6.1.5.5.7.3.3" -> "codeSigning";
+                    default -> oid;
+                });
+            }
+            return String.join(", ", names);
+        } catch (java.security.cert.CertificateParsingException e) {
+            return "unreadable extended key usage: " + e.getMessage();
+        }
     }
 
     private int days(Map<String, String> options, int fallback) throws UsageException {

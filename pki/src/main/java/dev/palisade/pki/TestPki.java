@@ -52,7 +52,9 @@ public final class TestPki {
         /** A gateway: TLS client towards the hub. */
         GATEWAY,
         /** A TLS server (the hub): TLS server with subject alternative names. */
-        SERVER
+        SERVER,
+        /** A publisher of update sets: code signing only (extended key usage id-kp-codeSigning). */
+        PUBLISHER
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -150,7 +152,11 @@ public final class TestPki {
         List<Ext> ext = new ArrayList<>();
         ext.add(new Ext(Extension.basicConstraints, true, new BasicConstraints(false)));
         ext.add(new Ext(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)));
-        KeyPurposeId purpose = kind == Kind.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth;
+        KeyPurposeId purpose = switch (kind) {
+            case SERVER -> KeyPurposeId.id_kp_serverAuth;
+            case PUBLISHER -> KeyPurposeId.id_kp_codeSigning;
+            default -> KeyPurposeId.id_kp_clientAuth;
+        };
         ext.add(new Ext(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose)));
         if (kind == Kind.SERVER) {
             ext.add(new Ext(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {

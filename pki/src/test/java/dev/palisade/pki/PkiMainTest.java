@@ -62,6 +62,19 @@ class PkiMainTest {
     }
 
     @Test
+    void publisherCertificateIsForCodeSigningOnlyAndInspectSaysSo() throws Exception {
+        String o = dir.toString();
+        assertEquals(0, run("root", "Release-Root", "--out", o));
+        assertEquals(0, run("publisher", "acme-releases", "--ca", o + "/Release-Root.pfx", "--out", o), err.toString());
+        X509Certificate publisher = PkiFiles.readCertificates(dir.resolve("acme-releases.cer")).get(0);
+        assertEquals(List.of("1.3.6.1.5.5.7.3.3"), publisher.getExtendedKeyUsage());
+        assertEquals(-1, publisher.getBasicConstraints(), "a publisher certificate is not a CA");
+        out.reset();
+        assertEquals(0, run("inspect", o + "/acme-releases.cer"));
+        assertTrue(out.toString().contains("used for    codeSigning"), out.toString());
+    }
+
+    @Test
     void verificationCertificateCarriesTheCodeAndTheCaSignature() throws Exception {
         String o = dir.toString();
         assertEquals(0, run("root", "CA1", "--out", o));

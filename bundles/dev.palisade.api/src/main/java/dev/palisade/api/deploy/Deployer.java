@@ -34,7 +34,10 @@ public interface Deployer {
      * @param options what the operator allows; never {@code null}
      * @return completes with the outcome: {@link DeployStatus#APPLIED},
      *         {@link DeployStatus#ROLLED_BACK} or {@link DeployStatus#REFUSED} with the reason;
-     *         a refusal or a rollback is an outcome, not an exceptional completion
+     *         a refusal or a rollback is an outcome, not an exceptional completion. It completes
+     *         exceptionally only when the deployer itself fails (its state directory cannot be
+     *         written): then nothing was changed, or the apply journal undoes the change at the
+     *         next start
      * @throws IOException if the file cannot be read or staged (the message names the file and
      *         the error); nothing was queued
      */

@@ -1,0 +1,111 @@
+package dev.palisade.deploy.internal;
+
+import dev.palisade.api.deploy.DeployOptions;
+import dev.palisade.api.deploy.DeployOutcome;
+import dev.palisade.api.deploy.Deployer;
+import dev.palisade.api.upstream.CommandHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's {@code deploy} command: the request payload is an update set file (the ZIP, as
+ * {@code bin/palisade bundle sign} writes it); the answer, once the update has ended, is
+ * <pre>{"v":1,"id":"…","status":"APPLIED|REFUSED|ROLLED_BACK","refusal":"…","cause":"…","detail":"…","set":"sha256"}</pre>
+ * with {@code refusal}, {@code cause} and {@code set} present when they apply. A set from the hub
+ * is never applied as a downgrade. It goes through the same queue, checks and gate as any other.
+ */
+@Component(service = CommandHandler.class, property = CommandHandler.COMMAND + "=deploy")
+public final class HubDeployCommand implements CommandHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(HubDeployCommand.class);
+
+    private final Deployer deployer;
+    private final Path incoming;
+
+    /**
+     * @param deployer the gateway's deployer
+     * @param context for a scratch directory in the bundle's storage
+     */
+    @Activate
+    public HubDeployCommand(@Reference Deployer deployer, BundleContext context) {
+        this.deployer = deployer;
+        this.incoming = context.getDataFile("hub-sets").toPath();
+    }
+
+    @Override
+    public CompletionStage<byte[]> handle(String childId, String command, byte[] payload) {
+        if (childId != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "deploy is a command for the gateway, not for child '" + childId + "'"));
+        }
+        Path file = null;
+        try {
+            Files.createDirectories(incoming);
+            file = Files.createTempFile(incoming, "set-", ".zip");
+            Files.write(file, payload);
+            LOG.info("Update set of {} bytes received from the hub", payload.length);
+            Path received = file;
+            return deployer.submit(file, DeployOptions.DEFAULT).whenComplete((o, e) -> delete(received))
+                    .thenApply(HubDeployCommand::answer);
+        } catch (IOException e) {
+            delete(file);
+            return CompletableFuture.failedFuture(new IOException("cannot stage the set from the hub: " + e.getMessage(), e));
+        }
+    }
+
+    static byte[] answer(DeployOutcome o) {
+        StringBuilder json = new StringBuilder("{\"v\":1,\"id\":").append(quote(o.id()))
+                .append(",\"status\":").append(quote(o.status().name()));
+        if (o.refusal() != null) {
+            json.append(",\"refusal\":").append(quote(o.refusal().name()));
+        }
+        if (o.rollbackCause() != null) {
+            json.append(",\"cause\":").append(quote(o.rollbackCause().name()));
+        }
+        json.append(",\"detail\":").append(quote(o.detail()));
+        if (o.set() != null) {
+            json.append(",\"set\":").append(quote(o.set().sha256()));
+        }
+        return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    private static void delete(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.debug("Could not delete {}: {}", file, e.toString());
+            }
+        }
+    }
+}

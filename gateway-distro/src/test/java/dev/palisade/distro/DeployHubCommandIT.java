@@ -1,0 +1,129 @@
+package dev.palisade.distro;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import dev.palisade.api.upstream.HubLink;
+import dev.palisade.api.upstream.LinkState;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * A deploy request from the hub over the upstream link (docs/deploy.md, "From the hub"): the "hub"
+ * is {@code mosquitto_pub} publishing the update set file to {@code palisade/v1/<G>/cmd/deploy}
+ * with a Response Topic and Correlation Data, against a real Mosquitto with mutual TLS and the
+ * gateway key on SoftHSM2 (UpstreamIT's fixture); it reads the outcome on the Response Topic.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class DeployHubCommandIT {
+    private static final String GATEWAY = "gw-deploy-cmd-it";
+    private static final String RESPONSES = "hub/responses/" + GATEWAY;
+    private static final String BASE = "palisade.deploy.hub.it.base";
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private CommandProcessor commands;
+
+    private UpstreamItFixture hub;
+    private final List<Process> processes = new ArrayList<>();
+
+    @Configuration
+    public Option[] configuration() throws Exception {
+        Path base = TestDirectories.shortTempDirectory("palisade-deploy-cmd-it");
+        Option distribution = DistroOptions.distribution(base);
+        DeployItTools.makePublishers(DistroOptions.home(), base.resolve("keys"));
+        Files.copy(base.resolve("keys/Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
+        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), "health.gate.timeout.seconds=30\nwatch.directory=\n");
+        return options(distribution, systemProperty(BASE).value(base.toString()));
+    }
+
+    @After
+    public void stop() {
+        processes.forEach(Process::destroyForcibly);
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Test
+    public void theHubSendsASetAndGetsTheOutcome() throws Exception {
+        Path base = Path.of(System.getProperty(BASE));
+        Path home = Path.of(context.getProperty("palisade.home"));
+        hub = new UpstreamItFixture(context, commands, "deploy-cmd-it");
+        int port = hub.startMosquitto();
+        hub.provisionGateway(GATEWAY, "");
+        Files.writeString(hub.etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
+                + "\nhub.trust.anchors = " + hub.work.resolve("ca.pem") + "\ncommand.timeout.seconds = 90\n"
+                + "backoff.min.ms = 200\nbackoff.max.ms = 2000\n");
+        UpstreamItFixture.await("the link UP", 60,
+                () -> hub.service(HubLink.class) != null && hub.service(HubLink.class).state() == LinkState.UP);
+        Path answers = hub.work.resolve("answers.txt");
+        processes.add(new ProcessBuilder("mosquitto_sub", "-h", "127.0.0.1", "-p", String.valueOf(port), "-V", "mqttv5",
+                "-q", "1", "-i", "hub-answers", "--cafile", hub.work.resolve("ca.pem").toString(), "--cert",
+                hub.work.resolve("observer.pem").toString(), "--key", hub.work.resolve("observer.key").toString(),
+                "-t", RESPONSES, "-F", "%D|%P|%p").redirectErrorStream(true).redirectOutput(answers.toFile()).start());
+        Thread.sleep(1_500);
+
+        Path set = DeployItTools.sign(home, base.resolve("keys"), "acme-releases", base.resolve("from-hub.zip"),
+                DeployItTools.bundle(base.resolve("jars"), "it.deploy.fromhub", "1.0.0"));
+        send(port, "deploy-1", set);
+        String applied = awaitAnswer(answers, "deploy-1");
+        assertTrue(applied, applied.startsWith("deploy-1|palisade-status:ok|{\"v\":1,\"id\":\""));
+        assertTrue(applied, applied.contains("\"status\":\"APPLIED\""));
+        Bundle installed = null;
+        for (Bundle b : context.getBundles()) {
+            if ("it.deploy.fromhub".equals(b.getSymbolicName())) {
+                installed = b;
+            }
+        }
+        assertEquals(Bundle.ACTIVE, installed.getState());
+
+        Path unsigned = DeployItTools.doctor(set, base.resolve("unsigned.zip"), e -> e.remove("palisade-set.sig"));
+        send(port, "deploy-2", unsigned);
+        String refused = awaitAnswer(answers, "deploy-2");
+        assertTrue(refused, refused.contains("\"status\":\"REFUSED\",\"refusal\":\"UNSIGNED\""));
+
+        String history = GatewayChecks.execute(commands, "palisade:deploy history");
+        assertTrue(history, history.contains("REFUSED UNSIGNED") && history.contains("APPLIED"));
+    }
+
+    private void send(int port, String correlation, Path set) throws Exception {
+        Process publish = new ProcessBuilder("mosquitto_pub", "-h", "127.0.0.1", "-p", String.valueOf(port), "-V", "mqttv5",
+                "-q", "1", "-i", "hub-" + correlation, "--cafile", hub.work.resolve("ca.pem").toString(), "--cert",
+                hub.work.resolve("observer.pem").toString(), "--key", hub.work.resolve("observer.key").toString(),
+                "-t", "palisade/v1/" + GATEWAY + "/cmd/deploy", "-D", "publish", "response-topic", RESPONSES,
+                "-D", "publish", "correlation-data", correlation, "-f", set.toString()).redirectErrorStream(true).start();
+        String output = new String(publish.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!publish.waitFor(20, TimeUnit.SECONDS) || publish.exitValue() != 0) {
+            fail("mosquitto_pub of " + set + " failed: " + output);
+        }
+    }
+
+    private static String awaitAnswer(Path answers, String correlation) throws InterruptedException {
+        UpstreamItFixture.await("the answer correlated '" + correlation + "'", 90,
+                () -> UpstreamItFixture.lines(answers).stream().anyMatch(l -> l.startsWith(correlation + "|")));
+        return UpstreamItFixture.lines(answers).stream().filter(l -> l.startsWith(correlation + "|")).findFirst().get();
+    }
+}
