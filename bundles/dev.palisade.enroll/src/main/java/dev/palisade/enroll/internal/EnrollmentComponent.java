@@ -1,5 +1,6 @@
 package dev.palisade.enroll.internal;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -89,7 +90,18 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     @Activate
     public EnrollmentComponent(EnrollConfig config, BundleContext context) {
-        this(Settings.of(config), new StateFile(context.getDataFile(STATE_FILE).toPath()), Clock.systemUTC());
+        this(Settings.of(config), new StateFile(stateFile(context)), Clock.systemUTC());
+    }
+
+    /**
+     * {@code <palisade.data>/enroll/children.properties}; the bundle's own data area only when the
+     * framework property is missing. Not the data area in the distribution: bin/palisade cleans the
+     * framework's storage at each process start (conf/config.properties, {@code onFirstInit}), and
+     * every enrolled child would be enrolled again after a restart of the gateway.
+     */
+    static Path stateFile(BundleContext context) {
+        String data = context.getProperty("palisade.data");
+        return data != null ? Path.of(data, "enroll", STATE_FILE) : context.getDataFile(STATE_FILE).toPath();
     }
 
     EnrollmentComponent(Settings settings, StateFile file, Clock clock) {
