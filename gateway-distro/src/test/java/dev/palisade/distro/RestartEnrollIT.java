@@ -32,7 +32,9 @@ import org.junit.Test;
  * <p>The gateway is stopped cleanly ({@code bin/palisade stop}), started, then killed with
  * SIGKILL and started again. Each time {@code bin/palisade children} shows the child enrolled as
  * soon as the gateway answers, the hub acknowledges its readings again, and the hub's log shows
- * that it was enrolled exactly once: no new enrollment round.
+ * that it was enrolled exactly once: no new enrollment round. Last, the device's configuration is
+ * removed while the gateway is stopped: after the start's settle time ({@code start.settle.seconds})
+ * the child is unenrolled at the hub.
  *
  * <p>A plain JUnit test (no Pax Exam): the gateway is not in this JVM. Needs softhsm2, openssl and
  * python3-pymodbus, and {@code SOFTHSM2_CONF} in this JVM's environment (Failsafe sets it; the
@@ -100,7 +102,7 @@ public class RestartEnrollIT {
         // Enrollment, the hub link and a plain Modbus TCP device.
         int modbusPort = startDevice();
         Files.writeString(etc.resolve("dev.palisade.enroll.cfg"), "hub.id = " + HUB_ID
-                + "\nretry.min.seconds = 1\nretry.max.seconds = 3\n");
+                + "\nretry.min.seconds = 1\nretry.max.seconds = 3\nstart.settle.seconds = 10\n");
         Files.writeString(etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + hubPort
                 + "\nhub.trust.anchors = " + hub.data.resolve("server/hub-test-ca.cer") + "\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
         Files.writeString(etc.resolve("dev.palisade.bus.modbus.device-" + CHILD + ".cfg"), "id = " + CHILD
@@ -132,6 +134,26 @@ public class RestartEnrollIT {
         assertTrue(process.destroyForcibly());
         process.onExit().get(20, TimeUnit.SECONDS);
         assertStillEnrolledAfterStart("a restart after SIGKILL");
+
+        // 3. The device removed from the configuration while the gateway is down: unenrolled after
+        //    the settle time (the Modbus bus bundle is running and the device did not come back).
+        gatewayOk("stop");
+        Files.delete(etc.resolve("dev.palisade.bus.modbus.device-" + CHILD + ".cfg"));
+        // FileInstall forgets across a restart which configurations it made (its state is in the
+        // framework storage that bin/palisade cleans at start), so the configuration persisted by
+        // ConfigAdmin would bring the device back by itself: remove it as FileInstall would have.
+        Path persisted = data.resolve("config/dev/palisade/bus/modbus/device%007e" + CHILD + ".config");
+        assertTrue("ConfigAdmin persisted the device's configuration at " + persisted, Files.exists(persisted));
+        Files.delete(persisted);
+        started(gateway("start"));
+        await("the child still enrolled at first", 60, () -> childLine().startsWith(CHILD + " "));
+        assertTrue("not unenrolled before the settle time: " + childLine(), childLine().matches(CHILD + " +enrolled .*"));
+        await("the child unenrolled after the settle time, the hub confirming", 90,
+                () -> childLine().matches(CHILD + " +unenrolled +custodial .*hub confirmed.*"));
+        assertTrue("the gateway's log says why" + gatewayLogTail(), Files.readString(data.resolve("log/palisade.log"))
+                .contains("child '" + CHILD + "' was removed from the gateway while it was down"));
+        assertTrue("the hub logs the unenrollment" + hub.logTail(),
+                hub.log().contains("gateway '" + GATEWAY + "': child '" + CHILD + "' unenrolled"));
     }
 
     private void assertStillEnrolledAfterStart(String when) throws Exception {

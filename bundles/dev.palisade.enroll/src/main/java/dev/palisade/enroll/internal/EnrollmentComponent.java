@@ -87,10 +87,12 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     private final Enroller enroller;
     private final ScheduledExecutorService thread;
+    /** For the state of the bus bundles; null in unit tests. */
+    private final BundleContext context;
 
     @Activate
     public EnrollmentComponent(EnrollConfig config, BundleContext context) {
-        this(Settings.of(config), new StateFile(stateFile(context)), Clock.systemUTC());
+        this(Settings.of(config), new StateFile(stateFile(context)), Clock.systemUTC(), context);
     }
 
     /**
@@ -104,7 +106,8 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
         return data != null ? Path.of(data, "enroll", STATE_FILE) : context.getDataFile(STATE_FILE).toPath();
     }
 
-    EnrollmentComponent(Settings settings, StateFile file, Clock clock) {
+    EnrollmentComponent(Settings settings, StateFile file, Clock clock, BundleContext context) {
+        this.context = context;
         this.enroller = new Enroller(settings, this, file, clock, this::notifyListeners);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palisade-enroll");
@@ -267,6 +270,29 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
         }
         custodialMisses.put(child, Instant.now());
         return null;
+    }
+
+    @Override
+    public String owner(String child) {
+        Bundle owner = deviceOwners.get(child);
+        return owner == null || owner.getSymbolicName() == null ? "" : owner.getSymbolicName();
+    }
+
+    @Override
+    public boolean bundleActive(String symbolicName) {
+        if (context == null) {
+            return false;
+        }
+        try {
+            for (Bundle b : context.getBundles()) {
+                if (symbolicName.equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                    return true;
+                }
+            }
+        } catch (IllegalStateException e) {
+            // our context is no longer valid: we are stopping
+        }
+        return false;
     }
 
     /** @return the identity bundle's custodial keys, or null when no keystore is configured */
