@@ -65,6 +65,11 @@ final class ModbusTlsItPki {
         UpstreamItPki.pem(file, ca);
     }
 
+    /** The CA's PKCS#8 key as PEM: the proof of possession a hub asks for when the CA is registered. */
+    void writeCaKey(Path file) throws Exception {
+        UpstreamItPki.pem(file, caKeys.getPrivate());
+    }
+
     /** A device's TLS server certificate (CN = identity, SAN IP 127.0.0.1) and its key, as PEM files. */
     X509Certificate device(String identity, Path cert, Path key) throws Exception {
         KeyPair keys = UpstreamItPki.ecKeys();

@@ -32,6 +32,8 @@ final class ChildRecord {
     boolean hubMustForget;
     /** The operator unenrolled the child: not enrolled again until asked or its device returns. */
     boolean parked;
+    /** Symbolic name of the bus bundle that last registered the child's device; empty if unknown. */
+    String owner = "";
 
     ChildRecord(String id, ProofMode mode, Instant since) {
         this.id = Objects.requireNonNull(id, "id");

@@ -38,6 +38,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " the hub is told to forget it. A device back sooner (a bus restarting) keeps its enrollment.")
     int removal_grace_seconds() default 30;
 
+    @AttributeDefinition(name = "Settle time at start (s)",
+            description = "A child saved as enrolled before the gateway started, whose device has not reappeared this long"
+                    + " after start while the bus bundle that registered it is active, was removed while the gateway was"
+                    + " down: the hub is told to forget it. 0: never (only palisade:children unenroll).")
+    int start_settle_seconds() default 300;
+
     @AttributeDefinition(name = "Hub request timeout (s)", description = "How long to wait for each answer of the hub.")
     int request_timeout_seconds() default 20;
 }

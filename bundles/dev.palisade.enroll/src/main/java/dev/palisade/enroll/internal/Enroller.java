@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,6 +55,12 @@ final class Enroller {
         Map<String, LeafDevice> devices();
 
         Signer custodialSigner(String child);
+
+        /** @return the symbolic name of the bundle that registered the child's device, empty if unknown */
+        String owner(String child);
+
+        /** @return whether a bundle with this symbolic name is installed and ACTIVE */
+        boolean bundleActive(String symbolicName);
     }
 
     /** Told of every published change, on the enrollment thread. */
@@ -67,6 +75,9 @@ final class Enroller {
     private final Changes changes;
     private final Map<String, ChildRecord> records = new TreeMap<>();
     private final Map<String, Instant> goneSince = new TreeMap<>();
+    /** Children whose device was seen since this enroller started (the others may have been removed while down). */
+    private final Set<String> seenSinceStart = new HashSet<>();
+    private final Instant started;
     private final Map<String, ChildState> published = new ConcurrentHashMap<>();
     private final HubRounds rounds;
     private volatile String problem = "";
@@ -79,6 +90,7 @@ final class Enroller {
         this.clock = clock;
         this.changes = changes;
         this.rounds = new HubRounds(settings, this);
+        this.started = clock.instant();
     }
 
     /** Loads the saved states (a restart keeps enrolled children enrolled; telemetry flows at once). */
@@ -181,10 +193,17 @@ final class Enroller {
         Map<String, LeafDevice> devices = env.devices();
         for (LeafDevice d : devices.values()) {
             goneSince.remove(d.id());
+            seenSinceStart.add(d.id());
             ChildRecord r = records.get(d.id());
             ProofMode mode = modeOf(d);
+            String owner = Objects.requireNonNullElse(env.owner(d.id()), "");
+            if (r != null && !owner.isEmpty() && !owner.equals(r.owner)) {
+                r.owner = owner;
+                dirty = true;
+            }
             if (r == null) {
                 r = new ChildRecord(d.id(), mode, now);
+                r.owner = owner;
                 r.detail = "found on bus " + d.bus() + " (" + d.address() + ")";
                 records.put(r.id, r);
                 publish(r);
@@ -224,7 +243,9 @@ final class Enroller {
             // Only a removal seen as such (the device's service gone while its bus kept running)
             // unenrolls: a bus that stopped, or never came up, must not cost its children.
             Instant gone = goneSince.get(r.id);
-            if (gone == null || now.isBefore(gone.plus(settings.removalGrace()))) {
+            boolean removed = gone != null && !now.isBefore(gone.plus(settings.removalGrace()));
+            String whileDown = gone == null ? removedWhileDown(r, now) : null;
+            if (!removed && whileDown == null) {
                 continue;
             }
             goneSince.remove(r.id);
@@ -239,10 +260,29 @@ final class Enroller {
                 continue;
             }
             r.hubMustForget = true;
-            r.become(EnrollmentStatus.UNENROLLED, null, "the device was removed; telling the hub to forget it", now);
+            r.become(EnrollmentStatus.UNENROLLED, null, whileDown != null ? whileDown
+                    : "the device was removed; telling the hub to forget it", now);
             publish(r);
-            LOG.info("Enrollment: child '{}' was removed from the gateway; unenrolling it", r.id);
+            LOG.info("Enrollment: child '{}' was removed from the gateway{}; unenrolling it", r.id,
+                    whileDown != null ? " while it was down" : "");
         }
+    }
+
+    /**
+     * A child saved from before this start whose device has not come back within the settle time,
+     * while the bus bundle that registered it is active: it was removed from the configuration
+     * while the gateway was down. A bus bundle not (yet) active, or a child whose owner is not
+     * known (saved by an older version), removes nothing.
+     *
+     * @return the detail to show, or null if the child does not count as removed
+     */
+    private String removedWhileDown(ChildRecord r, Instant now) {
+        if (settings.startSettle().isZero() || seenSinceStart.contains(r.id) || r.owner.isEmpty()
+                || now.isBefore(started.plus(settings.startSettle())) || !env.bundleActive(r.owner)) {
+            return null;
+        }
+        return "the device did not reappear within " + settings.startSettle().toSeconds() + " s of the gateway's start while "
+                + r.owner + " runs (removed while the gateway was down); telling the hub to forget it";
     }
 
     /** Devices known when a device service went away (to start the removal grace now). */

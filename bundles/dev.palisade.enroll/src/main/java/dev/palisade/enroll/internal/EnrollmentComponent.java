@@ -1,5 +1,6 @@
 package dev.palisade.enroll.internal;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -86,13 +87,27 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     private final Enroller enroller;
     private final ScheduledExecutorService thread;
+    /** For the state of the bus bundles; null in unit tests. */
+    private final BundleContext context;
 
     @Activate
     public EnrollmentComponent(EnrollConfig config, BundleContext context) {
-        this(Settings.of(config), new StateFile(context.getDataFile(STATE_FILE).toPath()), Clock.systemUTC());
+        this(Settings.of(config), new StateFile(stateFile(context)), Clock.systemUTC(), context);
     }
 
-    EnrollmentComponent(Settings settings, StateFile file, Clock clock) {
+    /**
+     * {@code <palisade.data>/enroll/children.properties}; the bundle's own data area only when the
+     * framework property is missing. Not the data area in the distribution: bin/palisade cleans the
+     * framework's storage at each process start (conf/config.properties, {@code onFirstInit}), and
+     * every enrolled child would be enrolled again after a restart of the gateway.
+     */
+    static Path stateFile(BundleContext context) {
+        String data = context.getProperty("palisade.data");
+        return data != null ? Path.of(data, "enroll", STATE_FILE) : context.getDataFile(STATE_FILE).toPath();
+    }
+
+    EnrollmentComponent(Settings settings, StateFile file, Clock clock, BundleContext context) {
+        this.context = context;
         this.enroller = new Enroller(settings, this, file, clock, this::notifyListeners);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palisade-enroll");
@@ -255,6 +270,29 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
         }
         custodialMisses.put(child, Instant.now());
         return null;
+    }
+
+    @Override
+    public String owner(String child) {
+        Bundle owner = deviceOwners.get(child);
+        return owner == null || owner.getSymbolicName() == null ? "" : owner.getSymbolicName();
+    }
+
+    @Override
+    public boolean bundleActive(String symbolicName) {
+        if (context == null) {
+            return false;
+        }
+        try {
+            for (Bundle b : context.getBundles()) {
+                if (symbolicName.equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                    return true;
+                }
+            }
+        } catch (IllegalStateException e) {
+            // our context is no longer valid: we are stopping
+        }
+        return false;
     }
 
     /** @return the identity bundle's custodial keys, or null when no keystore is configured */

@@ -6,9 +6,11 @@ import java.time.Duration;
  * The checked configuration.
  *
  * @param hubId the hub's id; empty when not configured (then nothing is enrolled: fail closed)
+ * @param startSettle how long after start a child saved from before, whose bus bundle runs, may
+ *        take to reappear before it counts as removed while the gateway was down; zero: never
  */
 record Settings(String hubId, int batchSize, Duration retryMin, Duration retryMax, Duration refusedRetry,
-        Duration childTimeout, Duration requestTimeout, Duration removalGrace) {
+        Duration childTimeout, Duration requestTimeout, Duration removalGrace, Duration startSettle) {
 
     static final int MAX_BATCH = 1000;
 
@@ -18,7 +20,8 @@ record Settings(String hubId, int batchSize, Duration retryMin, Duration retryMa
                 seconds("refused.retry.seconds", c.refused_retry_seconds(), 1),
                 seconds("child.timeout.seconds", c.child_timeout_seconds(), 1),
                 seconds("request.timeout.seconds", c.request_timeout_seconds(), 1),
-                seconds("removal.grace.seconds", c.removal_grace_seconds(), 0));
+                seconds("removal.grace.seconds", c.removal_grace_seconds(), 0),
+                seconds("start.settle.seconds", c.start_settle_seconds(), 0));
     }
 
     private static int bounded(String name, int value, int min, int max) {

@@ -73,6 +73,7 @@ final class StateFile {
                 r.leafSha = p.getProperty(k + "leaf", "");
                 r.hubMustForget = Boolean.parseBoolean(p.getProperty(k + "forget", "false"));
                 r.parked = Boolean.parseBoolean(p.getProperty(k + "parked", "false"));
+                r.owner = p.getProperty(k + "owner", "");
                 children.add(r);
             } catch (IllegalArgumentException | DateTimeParseException e) {
                 throw new IOException(file + ": child entry " + i + " is invalid: " + e.getMessage(), e);
@@ -99,6 +100,7 @@ final class StateFile {
             p.setProperty(k + "leaf", r.leafSha);
             p.setProperty(k + "forget", Boolean.toString(r.hubMustForget));
             p.setProperty(k + "parked", Boolean.toString(r.parked));
+            p.setProperty(k + "owner", r.owner);
         }
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling(file.getFileName() + ".new");

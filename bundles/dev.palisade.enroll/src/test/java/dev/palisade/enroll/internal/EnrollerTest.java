@@ -73,6 +73,8 @@ class EnrollerTest {
     private final Map<String, LeafDevice> devices = new ConcurrentHashMap<>();
     private final ScriptedHub hub = new ScriptedHub();
     private final List<ChildState> changes = new ArrayList<>();
+    private static final String BUS_BUNDLE = "dev.palisade.bus.test";
+    private final Set<String> activeBundles = new HashSet<>(Set.of(BUS_BUNDLE));
 
     /** Answers requests with challenges, proofs with results; refuses the children in {@code refuse}. */
     private final class ScriptedHub implements HubLink {
@@ -149,6 +151,16 @@ class EnrollerTest {
         public Signer custodialSigner(String child) {
             return null;
         }
+
+        @Override
+        public String owner(String child) {
+            return devices.containsKey(child) ? BUS_BUNDLE : "";
+        }
+
+        @Override
+        public boolean bundleActive(String symbolicName) {
+            return activeBundles.contains(symbolicName);
+        }
     };
 
     private Enroller enroller(String hubId) {
@@ -169,7 +181,7 @@ class EnrollerTest {
             }
         };
         Settings settings = new Settings(hubId, 10, Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30));
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120));
         Enroller e = new Enroller(settings, env, new StateFile(dir.resolve("children.properties")), clock, (a, b) -> changes.add(b));
         e.load();
         return e;
@@ -262,6 +274,46 @@ class EnrollerTest {
         now = now.plusSeconds(3600);
         e.cycle();
         assertTrue(e.enrolled("dev-a"), "a bus stopping or updated removes nothing");
+        assertEquals(List.of(), hub.forgotten);
+    }
+
+    @Test
+    void aDeviceRemovedWhileTheGatewayWasDownIsUnenrolledAfterTheSettleTimeOnlyIfItsBusRuns() throws Exception {
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        addRelayDevice("dev-b", TestPki.leaf(ROOT, "dev-b", TestPki.Kind.DEVICE, YEAR));
+        enroller(HUB).cycle();
+
+        // The gateway restarts; dev-a was removed from the configuration meanwhile; dev-b comes back late.
+        devices.clear();
+        activeBundles.clear();
+        Enroller restarted = enroller(HUB);
+        restarted.cycle();
+        now = now.plusSeconds(121);
+        restarted.cycle();
+        assertTrue(restarted.enrolled("dev-a"), "its bus bundle is not active: nothing is decided");
+        assertEquals(List.of(), hub.forgotten);
+
+        activeBundles.add(BUS_BUNDLE);
+        addRelayDevice("dev-b", TestPki.leaf(ROOT, "dev-b", TestPki.Kind.DEVICE, YEAR));
+        restarted.cycle();
+        ChildState a = restarted.state("dev-a").orElseThrow();
+        assertEquals(EnrollmentStatus.UNENROLLED, a.status());
+        assertTrue(a.detail().contains("hub confirmed"), a.detail());
+        assertTrue(changes.stream().anyMatch(c -> c.childId().equals("dev-a") && c.status() == EnrollmentStatus.UNENROLLED
+                && c.detail().contains("did not reappear within 120 s")), "the reason was shown: " + changes);
+        assertEquals(List.of(List.of("dev-a")), hub.forgotten);
+        assertTrue(restarted.enrolled("dev-b"), "a device back after a restart stays enrolled");
+    }
+
+    @Test
+    void withinTheSettleTimeAMissingDeviceStaysEnrolled() throws Exception {
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        enroller(HUB).cycle();
+        devices.clear();
+        Enroller restarted = enroller(HUB);
+        now = now.plusSeconds(119);
+        restarted.cycle();
+        assertTrue(restarted.enrolled("dev-a"));
         assertEquals(List.of(), hub.forgotten);
     }
 
