@@ -12,7 +12,9 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,6 +24,7 @@ import dev.palisade.hub.registry.CaRecord;
 import dev.palisade.hub.registry.CaStatus;
 import dev.palisade.hub.registry.CredentialKind;
 import dev.palisade.hub.registry.DeviceRecord;
+import dev.palisade.hub.registry.EnrollmentStore;
 import dev.palisade.hub.registry.HubRegistry;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.Role;
@@ -30,111 +33,143 @@ import dev.palisade.pki.PkiFiles;
 import dev.palisade.protocol.enroll.Reason;
 
 /**
- * Whether a gateway may enroll a child with this chain (docs/protocol.md §4.1 steps 1–4): the
- * chain validates to a verified CA or the leaf is a registered self-signed device, the child id
- * is the leaf's CN, and the child is something a gateway may parent. Reads the registry on every
- * call (nothing cached: a CA disabled a moment ago refuses at once). The same PKIX rules as the
- * gateway authenticator: no revocation lists at the hub, a disabled CA is what revokes.
+ * Whether a gateway may enroll a child with this chain (docs/protocol.md §4.1 steps 1–4): no
+ * certificate of the chain is revoked, the chain validates to a verified CA or the leaf is a
+ * registered self-signed device, the child id is the leaf's CN, and the child is something a
+ * gateway may parent. The CAs and revoked certificates are read once per request or proof
+ * ({@link #snapshot()}), never kept longer: a CA disabled or a certificate revoked a moment ago
+ * refuses the next message. The same PKIX rules as the gateway authenticator: no CRLs are
+ * fetched; a disabled CA or a certificate revoked with {@code palisade-hub ca revoke-cert} is
+ * what revokes.
  */
 final class ChildChainCheck {
     private final HubRegistry registry;
+    private final EnrollmentStore store;
 
-    ChildChainCheck(HubRegistry registry) {
+    ChildChainCheck(HubRegistry registry, EnrollmentStore store) {
         this.registry = registry;
+        this.store = store;
     }
 
-    /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
-    Optional<Refusal> check(String gateway, String child, List<byte[]> chainDer, Instant now) {
-        List<X509Certificate> chain;
-        try {
-            chain = decode(chainDer);
-        } catch (CertificateException e) {
-            return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not parse: " + e.getMessage());
+    /** The CAs and revoked certificates as they are now, for the children of one message. */
+    Snapshot snapshot() throws RegistryException {
+        Map<String, EnrollmentStore.RevokedCertificate> revoked = new HashMap<>();
+        for (EnrollmentStore.RevokedCertificate r : store.listRevoked()) {
+            revoked.put(r.thumbprint(), r);
         }
-        X509Certificate leaf = chain.get(0);
-        try {
-            Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
-            if (selfSigned.isEmpty()) {
-                Optional<Refusal> chainRefusal = checkChain(child, chain, now);
-                if (chainRefusal.isPresent()) {
-                    return chainRefusal;
-                }
-            } else if (!selfSigned.get().id().equals(child)) {
-                return refuse(Reason.SUBJECT_MISMATCH, "the certificate of '" + child + "' is registered for device '"
-                        + selfSigned.get().id() + "'");
-            }
-            String cn = Names.commonName(leaf);
-            if (!child.equals(cn)) {
-                return refuse(Reason.SUBJECT_MISMATCH, "child id '" + child + "' is not the certificate's subject CN ('" + cn + "')");
-            }
-            if (child.equals(gateway)) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' cannot be its own child");
-            }
-            Optional<DeviceRecord> registered = registry.findDevice(child);
-            if (registered.isPresent() && registered.get().role() == Role.GATEWAY) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered as a gateway; a gateway is nobody's child");
-            }
-            if (registered.isPresent() && registered.get().kind() == CredentialKind.TOKEN) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a token credential;"
-                        + " a device has one credential kind");
-            }
-            return Optional.empty();
-        } catch (RegistryException e) {
-            return refuse(Reason.UNAVAILABLE, e.getMessage());
-        }
+        return new Snapshot(registry.listCas(), revoked);
     }
 
-    private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, Instant now) throws RegistryException {
-        List<CaRecord> cas = registry.listCas();
-        Set<TrustAnchor> anchors = new HashSet<>();
-        List<String> verifiedThumbprints = new ArrayList<>();
-        for (CaRecord ca : cas) {
-            if (ca.status() == CaStatus.VERIFIED) {
-                anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
-                verifiedThumbprints.add(ca.thumbprint());
-            }
+    /** One message's view of the registry; not kept beyond it. */
+    final class Snapshot {
+        private final List<CaRecord> cas;
+        private final Map<String, EnrollmentStore.RevokedCertificate> revoked;
+
+        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked) {
+            this.cas = cas;
+            this.revoked = revoked;
         }
-        // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
-        List<X509Certificate> path = new ArrayList<>();
-        for (X509Certificate c : chain) {
-            if (verifiedThumbprints.contains(PkiFiles.thumbprint(c))) {
-                break;
-            }
-            path.add(c);
-        }
-        String validationError = null;
-        if (!anchors.isEmpty()) {
+
+        /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
+        Optional<Refusal> check(String gateway, String child, List<byte[]> chainDer, Instant now) {
+            List<X509Certificate> chain;
             try {
-                PKIXParameters params = new PKIXParameters(anchors);
-                params.setRevocationEnabled(false);
-                params.setDate(Date.from(now));
-                CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+                chain = decode(chainDer);
+            } catch (CertificateException e) {
+                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not parse: " + e.getMessage());
+            }
+            X509Certificate leaf = chain.get(0);
+            for (X509Certificate c : chain) {
+                EnrollmentStore.RevokedCertificate r = revoked.get(PkiFiles.thumbprint(c));
+                if (r != null) {
+                    return refuse(Reason.REVOKED, (c == leaf ? "the certificate of '" + child + "'" : "the chain of '" + child
+                            + "' holds a certificate that") + " (" + r.subject() + ", serial " + r.serial() + ") was revoked at "
+                            + r.revoked());
+                }
+            }
+            try {
+                Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
+                if (selfSigned.isEmpty()) {
+                    Optional<Refusal> chainRefusal = checkChain(child, chain, now);
+                    if (chainRefusal.isPresent()) {
+                        return chainRefusal;
+                    }
+                } else if (!selfSigned.get().id().equals(child)) {
+                    return refuse(Reason.SUBJECT_MISMATCH, "the certificate of '" + child + "' is registered for device '"
+                            + selfSigned.get().id() + "'");
+                }
+                String cn = Names.commonName(leaf);
+                if (!child.equals(cn)) {
+                    return refuse(Reason.SUBJECT_MISMATCH, "child id '" + child + "' is not the certificate's subject CN ('" + cn + "')");
+                }
+                if (child.equals(gateway)) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' cannot be its own child");
+                }
+                Optional<DeviceRecord> registered = registry.findDevice(child);
+                if (registered.isPresent() && registered.get().role() == Role.GATEWAY) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered as a gateway; a gateway is nobody's child");
+                }
+                if (registered.isPresent() && registered.get().kind() == CredentialKind.TOKEN) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a token credential;"
+                            + " a device has one credential kind");
+                }
                 return Optional.empty();
-            } catch (CertPathValidatorException e) {
-                validationError = e.getMessage();
-            } catch (GeneralSecurityException e) {
-                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' cannot be checked: " + e.getMessage());
+            } catch (RegistryException e) {
+                return refuse(Reason.UNAVAILABLE, e.getMessage());
             }
         }
-        for (CaRecord ca : cas) {
-            boolean named = chain.stream().anyMatch(c -> PkiFiles.thumbprint(c).equals(ca.thumbprint())
-                    || c.getIssuerX500Principal().getName().equals(ca.subject()));
-            if (!named) {
-                continue;
+
+        private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, Instant now) throws RegistryException {
+            Set<TrustAnchor> anchors = new HashSet<>();
+            List<String> verifiedThumbprints = new ArrayList<>();
+            for (CaRecord ca : cas) {
+                if (ca.status() == CaStatus.VERIFIED) {
+                    anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
+                    verifiedThumbprints.add(ca.thumbprint());
+                }
             }
-            if (ca.status() == CaStatus.PENDING) {
-                return refuse(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
-                        + "', which is pending: its owner has not proven possession of its key");
+            // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
+            List<X509Certificate> path = new ArrayList<>();
+            for (X509Certificate c : chain) {
+                if (verifiedThumbprints.contains(PkiFiles.thumbprint(c))) {
+                    break;
+                }
+                path.add(c);
             }
-            if (ca.status() == CaStatus.DISABLED) {
-                return refuse(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
+            String validationError = null;
+            if (!anchors.isEmpty()) {
+                try {
+                    PKIXParameters params = new PKIXParameters(anchors);
+                    params.setRevocationEnabled(false);
+                    params.setDate(Date.from(now));
+                    CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+                    return Optional.empty();
+                } catch (CertPathValidatorException e) {
+                    validationError = e.getMessage();
+                } catch (GeneralSecurityException e) {
+                    return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' cannot be checked: " + e.getMessage());
+                }
             }
-            return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
-                    + validationError);
+            for (CaRecord ca : cas) {
+                boolean named = chain.stream().anyMatch(c -> PkiFiles.thumbprint(c).equals(ca.thumbprint())
+                        || c.getIssuerX500Principal().getName().equals(ca.subject()));
+                if (!named) {
+                    continue;
+                }
+                if (ca.status() == CaStatus.PENDING) {
+                    return refuse(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
+                            + "', which is pending: its owner has not proven possession of its key");
+                }
+                if (ca.status() == CaStatus.DISABLED) {
+                    return refuse(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
+                }
+                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
+                        + validationError);
+            }
+            return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
+                    .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
+                    + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
         }
-        return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
-                .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
-                + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
     }
 
     static List<X509Certificate> decode(List<byte[]> chainDer) throws CertificateException {
