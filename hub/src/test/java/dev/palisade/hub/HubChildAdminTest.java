@@ -56,11 +56,7 @@ class HubChildAdminTest {
         issuing = TestPki.intermediateCa(root, "Plant-Issuing", YEAR);
         gw001 = TestPki.leaf(issuing, "gw-001", TestPki.Kind.GATEWAY, YEAR);
         gw002 = TestPki.leaf(issuing, "gw-002", TestPki.Kind.GATEWAY, YEAR);
-        HubFixture.Result upload = hub.admin("ca", "upload", write("root.cer", root.certificate()).toString());
-        Matcher m = CODE.matcher(upload.out());
-        assertTrue(m.find(), upload.toString());
-        Path proof = write("proof.cer", TestPki.verificationCertificate(root, m.group(1), Duration.ofDays(1)).certificate());
-        assertEquals(0, hub.admin("ca", "verify", "Plant-Root", proof.toString()).exit());
+        verifyCa("Plant-Root", root);
         for (String gw : new String[] {"gw-001", "gw-002"}) {
             assertEquals(0, hub.admin("device", "add", gw, "--gateway", "--ca-chain").exit(), gw);
         }
@@ -68,6 +64,14 @@ class HubChildAdminTest {
         hub.connect(gw001, "gw-001").close();
         gateway1 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw001, "gw-001");
         gateway2 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw002, "gw-002");
+    }
+
+    private static void verifyCa(String name, TestCredential ca) throws Exception {
+        HubFixture.Result upload = hub.admin("ca", "upload", write(name + ".cer", ca.certificate()).toString());
+        Matcher m = CODE.matcher(upload.out());
+        assertTrue(m.find(), upload.toString());
+        Path proof = write(name + "-proof.cer", TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)).certificate());
+        assertEquals(0, hub.admin("ca", "verify", name, proof.toString()).exit());
     }
 
     @AfterAll
@@ -168,6 +172,21 @@ class HubChildAdminTest {
         Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway1, proof));
         assertEquals(Reason.REVOKED, r.reason(), r.detail());
         assertEquals(NOT_AUTHORIZED, gateway1.publish("d/late-revoked-1/telemetry", "{}"));
+    }
+
+    @Test
+    void aCaDisabledBetweenChallengeAndProofRefusesTheProof() throws Exception {
+        // The chain passed PKIX at the request; the proof must still see the CA's new status.
+        TestCredential line3 = TestPki.rootCa("Line3-Root", YEAR);
+        verifyCa("Line3-Root", line3);
+        Child c = child(line3, "line3-a");
+        Challenges ch = HubEnrollmentTest.challenge(gateway1, List.of(c));
+        assertEquals(null, ch.entries().get(0).refused(), String.valueOf(ch.entries().get(0).detail()));
+        ProofBatch proof = HubEnrollmentTest.prove("gw-001", gw001.key(), ch, List.of(c), s -> s, null);
+        assertEquals(0, hub.admin("ca", "disable", "Line3-Root").exit());
+        Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway1, proof));
+        assertEquals(Reason.REVOKED, r.reason(), r.detail());
+        assertTrue(r.detail().contains("disabled"), r.detail());
     }
 
     @Test

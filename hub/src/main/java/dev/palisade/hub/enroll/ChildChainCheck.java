@@ -1,11 +1,14 @@
 package dev.palisade.hub.enroll;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -14,11 +17,13 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.palisade.hub.registry.CaRecord;
 import dev.palisade.hub.registry.CaStatus;
@@ -43,8 +48,21 @@ import dev.palisade.protocol.enroll.Reason;
  * what revokes.
  */
 final class ChildChainCheck {
+    /** Bound of {@link #validated}; it is emptied when full. */
+    static final int MAX_VALIDATED = 100_000;
+
     private final HubRegistry registry;
     private final EnrollmentStore store;
+    /**
+     * Chains that passed PKIX, by the SHA-256 of their certificates' DER, with the thumbprint of
+     * the verified CA they led to. What PKIX decided about the same bytes and the same anchor
+     * certificate holds again (signatures, constraints, key usage) except validity dates, so a
+     * chain seen before — at the request, then again at its proof — is accepted without its
+     * signatures being verified again if that CA is still verified and every certificate is
+     * within its dates at {@code now}. Revocation, CA status and the child rules are checked
+     * every time. Only in this process: another hub node validates the chain itself.
+     */
+    private final ConcurrentHashMap<String, String> validated = new ConcurrentHashMap<>();
 
     ChildChainCheck(HubRegistry registry, EnrollmentStore store) {
         this.registry = registry;
@@ -65,9 +83,19 @@ final class ChildChainCheck {
         private final List<CaRecord> cas;
         private final Map<String, EnrollmentStore.RevokedCertificate> revoked;
 
-        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked) {
+        /** The verified CAs as PKIX anchors, decoded once per message rather than once per child. */
+        private final Set<TrustAnchor> anchors = new HashSet<>();
+        private final Set<String> verifiedThumbprints = new HashSet<>();
+
+        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked) throws RegistryException {
             this.cas = cas;
             this.revoked = revoked;
+            for (CaRecord ca : cas) {
+                if (ca.status() == CaStatus.VERIFIED) {
+                    anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
+                    verifiedThumbprints.add(ca.thumbprint());
+                }
+            }
         }
 
         /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
@@ -90,7 +118,7 @@ final class ChildChainCheck {
             try {
                 Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
                 if (selfSigned.isEmpty()) {
-                    Optional<Refusal> chainRefusal = checkChain(child, chain, now);
+                    Optional<Refusal> chainRefusal = checkChain(child, chain, chainDer, now);
                     if (chainRefusal.isPresent()) {
                         return chainRefusal;
                     }
@@ -119,14 +147,12 @@ final class ChildChainCheck {
             }
         }
 
-        private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, Instant now) throws RegistryException {
-            Set<TrustAnchor> anchors = new HashSet<>();
-            List<String> verifiedThumbprints = new ArrayList<>();
-            for (CaRecord ca : cas) {
-                if (ca.status() == CaStatus.VERIFIED) {
-                    anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
-                    verifiedThumbprints.add(ca.thumbprint());
-                }
+        private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, List<byte[]> chainDer, Instant now)
+                throws RegistryException {
+            String key = chainKey(chainDer);
+            String anchor = validated.get(key);
+            if (anchor != null && verifiedThumbprints.contains(anchor) && withinDates(chain, now)) {
+                return Optional.empty();
             }
             // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
             List<X509Certificate> path = new ArrayList<>();
@@ -142,7 +168,12 @@ final class ChildChainCheck {
                     PKIXParameters params = new PKIXParameters(anchors);
                     params.setRevocationEnabled(false);
                     params.setDate(Date.from(now));
-                    CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+                    PKIXCertPathValidatorResult result = (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX")
+                            .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+                    if (validated.size() >= MAX_VALIDATED) {
+                        validated.clear();
+                    }
+                    validated.put(key, PkiFiles.thumbprint(result.getTrustAnchor().getTrustedCert()));
                     return Optional.empty();
                 } catch (CertPathValidatorException e) {
                     validationError = e.getMessage();
@@ -169,6 +200,29 @@ final class ChildChainCheck {
             return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
                     .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
                     + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
+        }
+    }
+
+    private static boolean withinDates(List<X509Certificate> chain, Instant now) {
+        Date at = Date.from(now);
+        for (X509Certificate c : chain) {
+            if (at.before(c.getNotBefore()) || at.after(c.getNotAfter())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String chainKey(List<byte[]> chainDer) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (byte[] der : chainDer) {
+                sha.update(ByteBuffer.allocate(4).putInt(der.length).array());
+                sha.update(der);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 
