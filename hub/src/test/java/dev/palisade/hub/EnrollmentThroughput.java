@@ -112,6 +112,8 @@ public final class EnrollmentThroughput {
                 bench.run(signer.trim(), batchSizes, perRun);
             }
         }
+        // The embedded broker leaves non-daemon threads behind its close; the run is over.
+        System.exit(0);
     }
 
     private static void register(HubFixture hub, Path data, TestCredential root) throws Exception {
