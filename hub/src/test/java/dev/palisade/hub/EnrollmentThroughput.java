@@ -111,6 +111,10 @@ public final class EnrollmentThroughput {
             for (String signer : signers) {
                 bench.run(signer.trim(), batchSizes, perRun);
             }
+        } finally {
+            try (var files = Files.walk(data)) { // the hub's registry, broker state and keystores
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
         // The embedded broker leaves non-daemon threads behind its close; the run is over.
         System.exit(0);
@@ -277,6 +281,7 @@ public final class EnrollmentThroughput {
                 "  CKA_PRIVATE = true", "  CKA_SENSITIVE = true", "  CKA_EXTRACTABLE = false", "  CKA_SIGN = true", "}",
                 "attributes(generate, CKO_PUBLIC_KEY, *) = {", "  CKA_TOKEN = " + token.equals("tpm"), "}");
         Path config = Files.createTempFile("enroll-bench-" + token, ".cfg");
+        config.toFile().deleteOnExit();
         Files.writeString(config, "name = Enroll" + token + "\nlibrary = " + library + "\nslotListIndex = 0\n" + attributes + "\n");
         Provider provider = Security.getProvider("SunPKCS11").configure(config.toString());
         Security.addProvider(provider);
