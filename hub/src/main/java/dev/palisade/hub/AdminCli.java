@@ -10,36 +10,64 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.palisade.hub.admin.CaService;
+import dev.palisade.hub.admin.ChildService;
 import dev.palisade.hub.admin.DeviceService;
 import dev.palisade.hub.registry.AuditEntry;
 import dev.palisade.hub.registry.CaRecord;
 import dev.palisade.hub.registry.CredentialKind;
 import dev.palisade.hub.registry.DeviceRecord;
+import dev.palisade.hub.registry.EnrollmentStore;
 import dev.palisade.hub.registry.HubRegistry;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.Role;
 import dev.palisade.pki.PkiFiles;
 
 /**
- * {@code palisade-hub ca …}, {@code device …} and {@code audit}: administration on the
- * registry database, which the running hub reads on every connection.
+ * {@code palisade-hub ca …}, {@code device …}, {@code child …} and {@code audit}: administration
+ * on the registry database, which the running hub reads on every connection.
  */
 final class AdminCli {
     private final HubRegistry registry;
     private final PrintStream out;
     private final CaService cas;
     private final DeviceService devices;
+    private final ChildService children;
 
-    AdminCli(HubRegistry registry, Clock clock, Duration codeValidity, String actor, PrintStream out) {
+    AdminCli(HubRegistry registry, EnrollmentStore enrollments, Clock clock, Duration codeValidity, String actor,
+            PrintStream out) {
         this.registry = registry;
         this.out = out;
         this.cas = new CaService(registry, clock, codeValidity, actor);
         this.devices = new DeviceService(registry, clock, actor);
+        this.children = new ChildService(registry, enrollments, clock, actor);
     }
 
     int ca(Args args) throws RegistryException, IOException, UsageException {
-        String sub = args.next("a ca command (upload, code, verify, list, disable, remove)");
+        String sub = args.next("a ca command (upload, code, verify, list, disable, remove, revoke-cert, revoked)");
         switch (sub) {
+            case "revoke-cert" -> {
+                Path file = args.path("the certificate file to revoke");
+                args.end();
+                X509Certificate cert = PkiFiles.readCertificates(file).get(0);
+                List<EnrollmentStore.ChildRecord> unenrolled = children.revoke(cert);
+                out.println("certificate " + cert.getSubjectX500Principal().getName() + " (serial "
+                        + cert.getSerialNumber().toString(16) + ") revoked: refused at enrollment from now on");
+                out.println("  thumbprint " + PkiFiles.thumbprint(cert));
+                for (EnrollmentStore.ChildRecord c : unenrolled) {
+                    out.println("  child '" + c.child() + "' of gateway '" + c.gateway() + "' unenrolled");
+                }
+            }
+            case "revoked" -> {
+                args.end();
+                List<EnrollmentStore.RevokedCertificate> list = children.revoked();
+                if (list.isEmpty()) {
+                    out.println("no certificates revoked");
+                }
+                for (EnrollmentStore.RevokedCertificate r : list) {
+                    out.println(r.revoked() + " " + r.subject() + " (serial " + r.serial() + ", issuer " + r.issuer() + ")");
+                    out.println("  thumbprint " + r.thumbprint());
+                }
+            }
             case "upload" -> {
                 String name = args.option("--name");
                 Path file = args.path("the CA certificate file");
@@ -169,6 +197,33 @@ final class AdminCli {
                 out.println("device '" + id + "' removed");
             }
             default -> throw new UsageException("unknown device command '" + sub + "'");
+        }
+        return HubMain.OK;
+    }
+
+    int child(Args args) throws RegistryException, UsageException {
+        String sub = args.next("a child command (list, remove)");
+        switch (sub) {
+            case "list" -> {
+                String gateway = args.option("--gateway");
+                args.end();
+                List<EnrollmentStore.ChildRecord> list = children.list(gateway);
+                if (list.isEmpty()) {
+                    out.println(gateway == null ? "no children enrolled" : "gateway '" + gateway + "' has no enrolled children");
+                }
+                for (EnrollmentStore.ChildRecord c : list) {
+                    out.printf("%-24s %-24s %-9s %s%n", c.child(), c.gateway(), c.mode(), c.enrolled());
+                }
+            }
+            case "remove" -> {
+                String id = args.next("the child id");
+                args.end();
+                EnrollmentStore.ChildRecord removed = children.remove(id);
+                out.println("child '" + id + "' removed from gateway '" + removed.gateway()
+                        + "': the hub refuses its telemetry from that gateway within a second");
+                out.println("  the gateway may enroll it again; to keep it out, revoke its certificate (ca revoke-cert)");
+            }
+            default -> throw new UsageException("unknown child command '" + sub + "'");
         }
         return HubMain.OK;
     }

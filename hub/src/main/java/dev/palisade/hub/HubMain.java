@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import dev.palisade.hub.enroll.EnrollmentSettings;
+import dev.palisade.hub.registry.EnrollmentStore;
 import dev.palisade.hub.registry.HubRegistry;
+import dev.palisade.hub.registry.SqliteEnrollmentStore;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.SqliteHubRegistry;
 
@@ -18,7 +20,7 @@ import dev.palisade.hub.registry.SqliteHubRegistry;
  * {@code palisade-hub}: runs the hub, or administers its registry.
  *
  * <p>Exit codes: 0 done; 1 refused (a check failed, it exists already, or the hub could not
- * start); 2 usage error or unreadable input file; 3 no such CA or device; 4 the registry
+ * start); 2 usage error or unreadable input file; 3 no such CA, device or child; 4 the registry
  * cannot be used.
  */
 public final class HubMain {
@@ -41,8 +43,12 @@ public final class HubMain {
               ca code NAME                       a fresh verification code for a pending CA
               ca verify NAME VERIFICATION.cer    prove possession of the CA's key: the CA is verified
               ca list | ca disable NAME | ca remove NAME
+              ca revoke-cert CERT                refuse a certificate at enrollment; unenroll children holding it
+              ca revoked                         the revoked certificates
               device add ID [--gateway] (--ca-chain | --self-signed CERT [--secondary CERT] | --token)
               device list | device show ID | device remove ID
+              child list [--gateway ID]          enrolled children and their parent gateways
+              child remove CHILD                 end a child's enrollment (its gateway may enroll it again)
               audit [--limit N]                  the newest administrative actions
 
             Data directory: --data, else $PALISADE_HUB_DATA, else the launcher's default.
@@ -95,11 +101,13 @@ public final class HubMain {
             if (command.equals("run")) { // never has a sub-command
                 return runHub(args, data);
             }
-            try (HubRegistry registry = SqliteHubRegistry.open(data.resolve("registry.db"))) {
-                AdminCli admin = new AdminCli(registry, clock, codeValidity, actor(), out);
+            try (HubRegistry registry = SqliteHubRegistry.open(data.resolve("registry.db"));
+                    EnrollmentStore enrollments = SqliteEnrollmentStore.open(data.resolve("registry.db"))) {
+                AdminCli admin = new AdminCli(registry, enrollments, clock, codeValidity, actor(), out);
                 return switch (command.split(" ")[0]) {
                     case "ca" -> admin.ca(args);
                     case "device" -> admin.device(args);
+                    case "child" -> admin.child(args);
                     case "audit" -> admin.audit(args);
                     default -> throw new UsageException("unknown command '" + command + "'");
                 };

@@ -39,6 +39,11 @@ final class EnrollingGateway implements AutoCloseable {
     }
 
     static EnrollingGateway connect(int port, Path serverCa, TestCredential credential, String gatewayId) throws Exception {
+        return connect(port, GatewayClient.sslContext(serverCa, credential), gatewayId);
+    }
+
+    /** Connects with this TLS context (the enrollment benchmark's holds a key on a PKCS#11 token). */
+    static EnrollingGateway connect(int port, javax.net.ssl.SSLContext tls, String gatewayId) throws Exception {
         MqttAsyncClient c = new MqttAsyncClient("ssl://127.0.0.1:" + port, gatewayId, new MemoryPersistence());
         EnrollingGateway gateway = new EnrollingGateway(c, gatewayId);
         c.setCallback(new MqttCallback() {
@@ -74,7 +79,7 @@ final class EnrollingGateway implements AutoCloseable {
             }
         });
         MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setSocketFactory(GatewayClient.sslContext(serverCa, credential).getSocketFactory());
+        options.setSocketFactory(tls.getSocketFactory());
         options.setConnectionTimeout(10);
         options.setCleanStart(true);
         c.connect(options).waitForCompletion(15_000);

@@ -21,11 +21,13 @@ import dev.palisade.pki.TestPki;
 import dev.palisade.protocol.enroll.Challenges;
 import dev.palisade.protocol.enroll.Mode;
 import dev.palisade.protocol.enroll.ProofBatch;
+import dev.palisade.protocol.enroll.Reason;
 import dev.palisade.protocol.enroll.Results;
 
 /**
  * The hub restarted between challenge and proof: challenges live in the registry, so the proof
- * is accepted by the new hub process, and an enrolled child stays enrolled.
+ * is accepted by the new hub process, and an enrolled child stays enrolled; replaying the proof
+ * to the restarted hub is refused.
  */
 class HubEnrollmentRestartTest {
     private static final Duration YEAR = Duration.ofDays(365);
@@ -64,6 +66,8 @@ class HubEnrollmentRestartTest {
                 EnrollingGateway g = connect(restarted, gw)) {
             Results r = HubEnrollmentTest.submit(g, pending);
             HubEnrollmentTest.assertEnrolled(r);
+            assertEquals(Reason.NONCE_REPLAYED, HubEnrollmentTest.single(HubEnrollmentTest.submit(g, pending)).reason(),
+                    "a used challenge stays used across restarts");
             assertTrue(g.publish("d/across-1/telemetry", "{}") < 0x80);
             assertTrue(g.publish("d/before-1/telemetry", "{}") < 0x80, "enrolled before the restart, still enrolled");
         }

@@ -28,6 +28,11 @@ final class Audited {
      * reason. A refusal is rethrown after it is recorded.
      */
     <T> T run(String action, String target, String detail, Action<T> body) throws RegistryException {
+        return run(action, target, body, () -> detail);
+    }
+
+    /** As {@link #run(String, String, String, Action)}, with a detail known only once the action ran. */
+    <T> T run(String action, String target, Action<T> body, java.util.function.Supplier<String> detail) throws RegistryException {
         T result;
         try {
             result = body.run();
@@ -37,7 +42,7 @@ final class Audited {
             }
             throw e;
         }
-        registry.audit(new AuditEntry(0, clock.instant(), actor, action, target, "ok", detail));
+        registry.audit(new AuditEntry(0, clock.instant(), actor, action, target, "ok", detail.get()));
         return result;
     }
 }

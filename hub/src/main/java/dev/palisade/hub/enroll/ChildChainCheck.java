@@ -1,27 +1,35 @@
 package dev.palisade.hub.enroll;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.palisade.hub.registry.CaRecord;
 import dev.palisade.hub.registry.CaStatus;
 import dev.palisade.hub.registry.CredentialKind;
 import dev.palisade.hub.registry.DeviceRecord;
+import dev.palisade.hub.registry.EnrollmentStore;
 import dev.palisade.hub.registry.HubRegistry;
 import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.Role;
@@ -30,111 +38,192 @@ import dev.palisade.pki.PkiFiles;
 import dev.palisade.protocol.enroll.Reason;
 
 /**
- * Whether a gateway may enroll a child with this chain (docs/protocol.md §4.1 steps 1–4): the
- * chain validates to a verified CA or the leaf is a registered self-signed device, the child id
- * is the leaf's CN, and the child is something a gateway may parent. Reads the registry on every
- * call (nothing cached: a CA disabled a moment ago refuses at once). The same PKIX rules as the
- * gateway authenticator: no revocation lists at the hub, a disabled CA is what revokes.
+ * Whether a gateway may enroll a child with this chain (docs/protocol.md §4.1 steps 1–4): no
+ * certificate of the chain is revoked, the chain validates to a verified CA or the leaf is a
+ * registered self-signed device, the child id is the leaf's CN, and the child is something a
+ * gateway may parent. The CAs and revoked certificates are read once per request or proof
+ * ({@link #snapshot()}), never kept longer: a CA disabled or a certificate revoked a moment ago
+ * refuses the next message. The same PKIX rules as the gateway authenticator: no CRLs are
+ * fetched; a disabled CA or a certificate revoked with {@code palisade-hub ca revoke-cert} is
+ * what revokes.
  */
 final class ChildChainCheck {
+    /** Bound of {@link #validated}; it is emptied when full. */
+    static final int MAX_VALIDATED = 100_000;
+
     private final HubRegistry registry;
+    private final EnrollmentStore store;
+    /**
+     * Chains that passed PKIX, by the SHA-256 of their certificates' DER, with the thumbprint of
+     * the verified CA they led to. What PKIX decided about the same bytes and the same anchor
+     * certificate holds again (signatures, constraints, key usage) except validity dates, so a
+     * chain seen before — at the request, then again at its proof — is accepted without its
+     * signatures being verified again if that CA is still verified and every certificate is
+     * within its dates at {@code now}. Revocation, CA status and the child rules are checked
+     * every time. Only in this process: another hub node validates the chain itself.
+     */
+    private final ConcurrentHashMap<String, String> validated = new ConcurrentHashMap<>();
 
-    ChildChainCheck(HubRegistry registry) {
+    ChildChainCheck(HubRegistry registry, EnrollmentStore store) {
         this.registry = registry;
+        this.store = store;
     }
 
-    /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
-    Optional<Refusal> check(String gateway, String child, List<byte[]> chainDer, Instant now) {
-        List<X509Certificate> chain;
-        try {
-            chain = decode(chainDer);
-        } catch (CertificateException e) {
-            return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not parse: " + e.getMessage());
+    /** The CAs and revoked certificates as they are now, for the children of one message. */
+    Snapshot snapshot() throws RegistryException {
+        Map<String, EnrollmentStore.RevokedCertificate> revoked = new HashMap<>();
+        for (EnrollmentStore.RevokedCertificate r : store.listRevoked()) {
+            revoked.put(r.thumbprint(), r);
         }
-        X509Certificate leaf = chain.get(0);
-        try {
-            Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
-            if (selfSigned.isEmpty()) {
-                Optional<Refusal> chainRefusal = checkChain(child, chain, now);
-                if (chainRefusal.isPresent()) {
-                    return chainRefusal;
+        return new Snapshot(registry.listCas(), revoked);
+    }
+
+    /** One message's view of the registry; not kept beyond it. */
+    final class Snapshot {
+        private final List<CaRecord> cas;
+        private final Map<String, EnrollmentStore.RevokedCertificate> revoked;
+
+        /** The verified CAs as PKIX anchors, decoded once per message rather than once per child. */
+        private final Set<TrustAnchor> anchors = new HashSet<>();
+        private final Set<String> verifiedThumbprints = new HashSet<>();
+
+        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked) throws RegistryException {
+            this.cas = cas;
+            this.revoked = revoked;
+            for (CaRecord ca : cas) {
+                if (ca.status() == CaStatus.VERIFIED) {
+                    anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
+                    verifiedThumbprints.add(ca.thumbprint());
                 }
-            } else if (!selfSigned.get().id().equals(child)) {
-                return refuse(Reason.SUBJECT_MISMATCH, "the certificate of '" + child + "' is registered for device '"
-                        + selfSigned.get().id() + "'");
             }
-            String cn = Names.commonName(leaf);
-            if (!child.equals(cn)) {
-                return refuse(Reason.SUBJECT_MISMATCH, "child id '" + child + "' is not the certificate's subject CN ('" + cn + "')");
+        }
+
+        /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
+        Optional<Refusal> check(String gateway, String child, List<byte[]> chainDer, Instant now) {
+            List<X509Certificate> chain;
+            try {
+                chain = decode(chainDer);
+            } catch (CertificateException e) {
+                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not parse: " + e.getMessage());
             }
-            if (child.equals(gateway)) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' cannot be its own child");
+            X509Certificate leaf = chain.get(0);
+            for (X509Certificate c : chain) {
+                EnrollmentStore.RevokedCertificate r = revoked.get(PkiFiles.thumbprint(c));
+                if (r != null) {
+                    return refuse(Reason.REVOKED, (c == leaf ? "the certificate of '" + child + "'" : "the chain of '" + child
+                            + "' holds a certificate that") + " (" + r.subject() + ", serial " + r.serial() + ") was revoked at "
+                            + r.revoked());
+                }
             }
-            Optional<DeviceRecord> registered = registry.findDevice(child);
-            if (registered.isPresent() && registered.get().role() == Role.GATEWAY) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered as a gateway; a gateway is nobody's child");
+            try {
+                Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
+                if (selfSigned.isEmpty()) {
+                    Optional<Refusal> chainRefusal = checkChain(child, chain, chainDer, now);
+                    if (chainRefusal.isPresent()) {
+                        return chainRefusal;
+                    }
+                } else if (!selfSigned.get().id().equals(child)) {
+                    return refuse(Reason.SUBJECT_MISMATCH, "the certificate of '" + child + "' is registered for device '"
+                            + selfSigned.get().id() + "'");
+                }
+                String cn = Names.commonName(leaf);
+                if (!child.equals(cn)) {
+                    return refuse(Reason.SUBJECT_MISMATCH, "child id '" + child + "' is not the certificate's subject CN ('" + cn + "')");
+                }
+                if (child.equals(gateway)) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' cannot be its own child");
+                }
+                Optional<DeviceRecord> registered = registry.findDevice(child);
+                if (registered.isPresent() && registered.get().role() == Role.GATEWAY) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered as a gateway; a gateway is nobody's child");
+                }
+                if (registered.isPresent() && registered.get().kind() == CredentialKind.TOKEN) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a token credential;"
+                            + " a device has one credential kind");
+                }
+                return Optional.empty();
+            } catch (RegistryException e) {
+                return refuse(Reason.UNAVAILABLE, e.getMessage());
             }
-            if (registered.isPresent() && registered.get().kind() == CredentialKind.TOKEN) {
-                return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a token credential;"
-                        + " a device has one credential kind");
+        }
+
+        private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, List<byte[]> chainDer, Instant now)
+                throws RegistryException {
+            String key = chainKey(chainDer);
+            String anchor = validated.get(key);
+            if (anchor != null && verifiedThumbprints.contains(anchor) && withinDates(chain, now)) {
+                return Optional.empty();
             }
-            return Optional.empty();
-        } catch (RegistryException e) {
-            return refuse(Reason.UNAVAILABLE, e.getMessage());
+            // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
+            List<X509Certificate> path = new ArrayList<>();
+            for (X509Certificate c : chain) {
+                if (verifiedThumbprints.contains(PkiFiles.thumbprint(c))) {
+                    break;
+                }
+                path.add(c);
+            }
+            String validationError = null;
+            if (!anchors.isEmpty()) {
+                try {
+                    PKIXParameters params = new PKIXParameters(anchors);
+                    params.setRevocationEnabled(false);
+                    params.setDate(Date.from(now));
+                    PKIXCertPathValidatorResult result = (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX")
+                            .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+                    if (validated.size() >= MAX_VALIDATED) {
+                        validated.clear();
+                    }
+                    validated.put(key, PkiFiles.thumbprint(result.getTrustAnchor().getTrustedCert()));
+                    return Optional.empty();
+                } catch (CertPathValidatorException e) {
+                    validationError = e.getMessage();
+                } catch (GeneralSecurityException e) {
+                    return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' cannot be checked: " + e.getMessage());
+                }
+            }
+            for (CaRecord ca : cas) {
+                boolean named = chain.stream().anyMatch(c -> PkiFiles.thumbprint(c).equals(ca.thumbprint())
+                        || c.getIssuerX500Principal().getName().equals(ca.subject()));
+                if (!named) {
+                    continue;
+                }
+                if (ca.status() == CaStatus.PENDING) {
+                    return refuse(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
+                            + "', which is pending: its owner has not proven possession of its key");
+                }
+                if (ca.status() == CaStatus.DISABLED) {
+                    return refuse(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
+                }
+                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
+                        + validationError);
+            }
+            return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
+                    .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
+                    + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
         }
     }
 
-    private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, Instant now) throws RegistryException {
-        List<CaRecord> cas = registry.listCas();
-        Set<TrustAnchor> anchors = new HashSet<>();
-        List<String> verifiedThumbprints = new ArrayList<>();
-        for (CaRecord ca : cas) {
-            if (ca.status() == CaStatus.VERIFIED) {
-                anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
-                verifiedThumbprints.add(ca.thumbprint());
-            }
-        }
-        // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
-        List<X509Certificate> path = new ArrayList<>();
+    private static boolean withinDates(List<X509Certificate> chain, Instant now) {
+        Date at = Date.from(now);
         for (X509Certificate c : chain) {
-            if (verifiedThumbprints.contains(PkiFiles.thumbprint(c))) {
-                break;
-            }
-            path.add(c);
-        }
-        String validationError = null;
-        if (!anchors.isEmpty()) {
-            try {
-                PKIXParameters params = new PKIXParameters(anchors);
-                params.setRevocationEnabled(false);
-                params.setDate(Date.from(now));
-                CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
-                return Optional.empty();
-            } catch (CertPathValidatorException e) {
-                validationError = e.getMessage();
-            } catch (GeneralSecurityException e) {
-                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' cannot be checked: " + e.getMessage());
+            if (at.before(c.getNotBefore()) || at.after(c.getNotAfter())) {
+                return false;
             }
         }
-        for (CaRecord ca : cas) {
-            boolean named = chain.stream().anyMatch(c -> PkiFiles.thumbprint(c).equals(ca.thumbprint())
-                    || c.getIssuerX500Principal().getName().equals(ca.subject()));
-            if (!named) {
-                continue;
+        return true;
+    }
+
+    private static String chainKey(List<byte[]> chainDer) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (byte[] der : chainDer) {
+                sha.update(ByteBuffer.allocate(4).putInt(der.length).array());
+                sha.update(der);
             }
-            if (ca.status() == CaStatus.PENDING) {
-                return refuse(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
-                        + "', which is pending: its owner has not proven possession of its key");
-            }
-            if (ca.status() == CaStatus.DISABLED) {
-                return refuse(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
-            }
-            return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
-                    + validationError);
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
-        return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
-                .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
-                + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
     }
 
     static List<X509Certificate> decode(List<byte[]> chainDer) throws CertificateException {

@@ -25,8 +25,10 @@ import dev.palisade.hub.registry.RegistryException;
 /**
  * The broker side of enrollment, called by the hub's publish interceptor for a publish the
  * gateway may make (under its own root): answers {@code enroll/…} requests (docs/protocol.md §2)
- * and enforces the child-topic rule on {@code d/<C>/…} (§11). Both read the registry, so both
- * run on the extension executor with the publish held asynchronously.
+ * and enforces the child-topic rule on {@code d/<C>/…} (§11). Requests read and write the
+ * registry, so they run on the extension executor; a child-topic publish is decided at once from
+ * the service's cache of parents when it can be, else on the executor with the publish held
+ * asynchronously.
  */
 public final class EnrollmentInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentInterceptor.class);
@@ -83,22 +85,16 @@ public final class EnrollmentInterceptor {
         if (rest.startsWith("d/")) {
             int slash = rest.indexOf('/', 2);
             String child = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+            Boolean known = service.isParentCached(gateway, child);
+            if (known != null) { // decided on the broker's thread: no registry read, no executor hop
+                decide(gateway, child, known, packet.getTopic(), output);
+                return true;
+            }
             Async<PublishInboundOutput> async = output.async(REGISTRY_TIMEOUT, TimeoutFallback.FAILURE,
                     AckReasonCode.UNSPECIFIED_ERROR, "the hub registry did not answer in time");
             Services.extensionExecutorService().submit(() -> {
                 try {
-                    boolean enrolled = service.isParent(gateway, child);
-                    if (!enrolled && allowUnenrolledChildren) {
-                        if (warnedUnenrolled.add(gateway + "/" + child)) {
-                            LOG.warn("gateway '{}' publishes for child '{}', which it has not enrolled: delivered only"
-                                    + " because of --allow-unenrolled-children", gateway, child);
-                        }
-                    } else if (!enrolled) {
-                        LOG.info("gateway '{}' may not publish for child '{}' on '{}': not its enrolled child", gateway, child,
-                                packet.getTopic());
-                        output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "'" + child
-                                + "' is not an enrolled child of gateway " + gateway);
-                    }
+                    decide(gateway, child, service.isParent(gateway, child), packet.getTopic(), output);
                 } catch (RegistryException e) {
                     LOG.warn("gateway '{}': publish for child '{}' refused, the registry is unusable: {}", gateway, child,
                             e.getMessage());
@@ -110,6 +106,19 @@ public final class EnrollmentInterceptor {
             return true;
         }
         return false;
+    }
+
+    private void decide(String gateway, String child, boolean enrolled, String topic, PublishInboundOutput output) {
+        if (!enrolled && allowUnenrolledChildren) {
+            if (warnedUnenrolled.add(gateway + "/" + child)) {
+                LOG.warn("gateway '{}' publishes for child '{}', which it has not enrolled: delivered only"
+                        + " because of --allow-unenrolled-children", gateway, child);
+            }
+        } else if (!enrolled) {
+            LOG.info("gateway '{}' may not publish for child '{}' on '{}': not its enrolled child", gateway, child, topic);
+            output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "'" + child + "' is not an enrolled child of gateway "
+                    + gateway);
+        }
     }
 
     private static void answer(String topic, Optional<ByteBuffer> correlation, byte[] payload) {

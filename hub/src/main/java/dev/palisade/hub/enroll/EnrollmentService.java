@@ -51,13 +51,15 @@ public final class EnrollmentService {
     private final ChallengeClock challenges;
     private final Duration attestMaxAge;
     private final Clock clock;
+    private final ParentCache parents;
 
     public EnrollmentService(EnrollmentSettings settings, HubRegistry registry, EnrollmentStore store, ChallengeClock challenges,
             Clock clock) {
         this.hubId = settings.hubId();
         this.attestMaxAge = settings.attestationMaxAge();
-        this.chains = new ChildChainCheck(registry);
+        this.chains = new ChildChainCheck(registry, store);
         this.store = store;
+        this.parents = new ParentCache(store);
         this.challenges = challenges;
         this.clock = clock;
     }
@@ -95,12 +97,24 @@ public final class EnrollmentService {
      * @return whether {@code gateway} is the enrolled parent of {@code child} (the telemetry rule, §11)
      */
     public boolean isParent(String gateway, String child) throws RegistryException {
-        return store.parentOf(child).map(gateway::equals).orElse(false);
+        return parents.parentOf(child).map(gateway::equals).orElse(false);
+    }
+
+    /**
+     * The child-topic rule without blocking, from what is cached (see {@link ParentCache}).
+     *
+     * @return whether {@code gateway} is the child's parent, or null if only {@link #isParent} can tell
+     */
+    public Boolean isParentCached(String gateway, String child) {
+        Optional<String> parent = parents.cached(child);
+        return parent == null ? null : parent.map(gateway::equals).orElse(false);
     }
 
     private byte[] request(String gateway, EnrollRequest request) throws RegistryException {
         Instant now = clock.instant();
+        ChildChainCheck.Snapshot chains = this.chains.snapshot();
         List<Challenges.Entry> entries = new ArrayList<>();
+        List<EnrollmentStore.Challenge> opened = new ArrayList<>();
         for (EnrollRequest.ChildRequest child : request.children()) {
             Optional<Refusal> refusal = chains.check(gateway, child.child(), child.chain(), now);
             if (refusal.isEmpty()) {
@@ -121,10 +135,12 @@ public final class EnrollmentService {
             byte[] enrollment = challenges.enrollmentId();
             byte[] nonce = challenges.nonce();
             Instant expires = challenges.expiry(now);
-            store.openChallenge(new EnrollmentStore.Challenge(enrollment, gateway, child.child(), child.mode().toString(), nonce,
-                    packChain(child.chain()), expires), now.minus(PURGE_AFTER));
+            opened.add(new EnrollmentStore.Challenge(enrollment, gateway, child.child(), child.mode().toString(), nonce,
+                    packChain(child.chain()), expires));
             entries.add(Challenges.Entry.challenge(child.child(), enrollment, nonce, expires));
         }
+        // One transaction for the request: the answer goes out only once every challenge is recorded.
+        store.openChallenges(opened, now.minus(PURGE_AFTER));
         return new Challenges(hubId, gateway, entries).toJson();
     }
 
@@ -145,24 +161,54 @@ public final class EnrollmentService {
             return new Results(entries).toJson();
         }
         Instant now = clock.instant();
+        // One transaction consumes every challenge of the batch, one records every child that
+        // passed: two commits per batch whatever its size (consumed first, as before: a proof that
+        // fails verification has still used its challenge).
+        List<EnrollmentStore.ProofKey> keys = new ArrayList<>();
+        for (ProofBatch.ChildProof p : batch.proofs()) {
+            keys.add(new EnrollmentStore.ProofKey(p.enrollment(), p.child()));
+        }
+        List<Consumed> consumed = store.consumeAll(gateway, keys);
+        ChildChainCheck.Snapshot chains = this.chains.snapshot();
+        Refusal[] refusals = new Refusal[batch.proofs().size()];
+        List<EnrollmentStore.ChildRecord> passed = new ArrayList<>();
+        List<Integer> passedAt = new ArrayList<>();
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
-            Results.Entry entry = proveOne(gateway, batch, i, now)
-                    .map(r -> Results.Entry.refused(p.child(), r.reason(), r.detail()))
-                    .orElseGet(() -> Results.Entry.ok(p.child(), Results.Status.ENROLLED));
-            if (entry.status() == Results.Status.ENROLLED) {
-                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+            Optional<Refusal> refusal = proveOne(gateway, batch, i, consumed.get(i), chains, now);
+            if (refusal.isPresent()) {
+                refusals[i] = refusal.get();
             } else {
-                LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, p.child(), entry.reason(), entry.detail());
+                byte[] leaf = unpackChain(consumed.get(i).challenge().chain()).get(0);
+                passed.add(new EnrollmentStore.ChildRecord(p.child(), gateway, p.mode().toString(), leaf, now));
+                passedAt.add(i);
             }
-            entries.add(entry);
+        }
+        List<Boolean> recorded = store.recordChildren(gateway, passed);
+        for (int k = 0; k < passed.size(); k++) {
+            parents.invalidate(passed.get(k).child());
+            if (!recorded.get(k)) {
+                refusals[passedAt.get(k)] = new Refusal(Reason.PARENTED_ELSEWHERE, "'" + passed.get(k).child()
+                        + "' was enrolled under another gateway meanwhile");
+            }
+        }
+        for (int i = 0; i < batch.proofs().size(); i++) {
+            ProofBatch.ChildProof p = batch.proofs().get(i);
+            if (refusals[i] == null) {
+                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+                entries.add(Results.Entry.ok(p.child(), Results.Status.ENROLLED));
+            } else {
+                LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, p.child(), refusals[i].reason(), refusals[i].detail());
+                entries.add(Results.Entry.refused(p.child(), refusals[i].reason(), refusals[i].detail()));
+            }
         }
         return new Results(entries).toJson();
     }
 
-    private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Instant now) throws RegistryException {
+    /** Everything but recording the relation: no registry writes. */
+    private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Consumed consumed,
+            ChildChainCheck.Snapshot chains, Instant now) {
         ProofBatch.ChildProof p = batch.proofs().get(index);
-        Consumed consumed = store.consume(p.enrollment(), gateway, p.child());
         switch (consumed.outcome()) {
             case UNKNOWN:
                 return Optional.of(new Refusal(Reason.UNKNOWN_ENROLLMENT, "no challenge with this enrollment id for '"
@@ -201,20 +247,15 @@ public final class EnrollmentService {
                         + ", outside the accepted window (" + attestMaxAge + " old at most)"));
             }
         }
-        Optional<Refusal> chainNow = chains.check(gateway, p.child(), chain, now);
-        if (chainNow.isPresent()) {
-            return chainNow;
-        }
-        if (!store.recordChild(gateway, p.child(), p.mode().toString(), chain.get(0), now)) {
-            return Optional.of(new Refusal(Reason.PARENTED_ELSEWHERE, "'" + p.child() + "' was enrolled under another gateway meanwhile"));
-        }
-        return Optional.empty();
+        return chains.check(gateway, p.child(), chain, now);
     }
 
     private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {
         List<Results.Entry> entries = new ArrayList<>();
         for (String child : request.children()) {
-            if (store.removeChild(gateway, child)) {
+            boolean removed = store.removeChild(gateway, child);
+            parents.invalidate(child);
+            if (removed) {
                 LOG.info("gateway '{}': child '{}' unenrolled", gateway, child);
                 entries.add(Results.Entry.ok(child, Results.Status.UNENROLLED));
             } else {

@@ -6,8 +6,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.sqlite.SQLiteConfig;
 
@@ -15,7 +22,8 @@ import dev.palisade.hub.registry.RegistryException.Reason;
 
 /**
  * {@link EnrollmentStore} in the registry's SQLite file, in tables of its own ({@code challenge},
- * {@code child}) created if missing, so the registry's schema and its version are untouched.
+ * {@code child}, {@code revoked_cert}) created if missing, so the registry's schema and its
+ * version are untouched.
  * Its own connection, with the registry's settings (WAL, synchronous=FULL, IMMEDIATE
  * transactions): consuming a challenge is one write transaction whose row count decides.
  */
@@ -43,9 +51,15 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                           child TEXT NOT NULL, mode TEXT NOT NULL, nonce BLOB NOT NULL, chain BLOB NOT NULL,
                           expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0)""");
                 s.executeUpdate("CREATE INDEX IF NOT EXISTS challenge_by_child ON challenge (gateway, child)");
+                // The purge at every request scans by expiry: without this index it reads the whole table.
+                s.executeUpdate("CREATE INDEX IF NOT EXISTS challenge_by_expiry ON challenge (expires)");
                 s.executeUpdate("""
                         CREATE TABLE IF NOT EXISTS child (id TEXT PRIMARY KEY, gateway TEXT NOT NULL, mode TEXT NOT NULL,
                           leaf BLOB NOT NULL, enrolled INTEGER NOT NULL)""");
+                s.executeUpdate("CREATE INDEX IF NOT EXISTS child_by_gateway ON child (gateway, id)");
+                s.executeUpdate("""
+                        CREATE TABLE IF NOT EXISTS revoked_cert (thumbprint TEXT PRIMARY KEY, subject TEXT NOT NULL,
+                          issuer TEXT NOT NULL, serial TEXT NOT NULL, revoked INTEGER NOT NULL)""");
             }
             return new SqliteEnrollmentStore(file, c);
         } catch (SQLException e) {
@@ -102,34 +116,64 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
     }
 
     @Override
-    public void openChallenge(Challenge ch, Instant purgeBefore) throws RegistryException {
-        transaction("recording a challenge for '" + ch.child() + "'", c -> {
+    public void openChallenges(List<Challenge> challenges, Instant purgeBefore) throws RegistryException {
+        if (challenges.isEmpty()) {
+            return;
+        }
+        transaction("recording " + challenges.size() + " challenge(s), the first for '" + challenges.get(0).child() + "'", c -> {
             update(c, "DELETE FROM challenge WHERE expires < ?", purgeBefore.toEpochMilli());
-            update(c, "DELETE FROM challenge WHERE gateway = ? AND child = ? AND used = 0", ch.gateway(), ch.child());
-            return update(c, "INSERT INTO challenge (enrollment, gateway, child, mode, nonce, chain, expires) VALUES (?,?,?,?,?,?,?)",
-                    ch.enrollment(), ch.gateway(), ch.child(), ch.mode(), ch.nonce(), ch.chain(), ch.expires().toEpochMilli());
+            try (PreparedStatement void_ = c.prepareStatement("DELETE FROM challenge WHERE gateway = ? AND child = ? AND used = 0");
+                    PreparedStatement insert = c.prepareStatement("INSERT INTO challenge (enrollment, gateway, child, mode, nonce,"
+                            + " chain, expires) VALUES (?,?,?,?,?,?,?)")) {
+                for (Challenge ch : challenges) {
+                    void_.setString(1, ch.gateway());
+                    void_.setString(2, ch.child());
+                    void_.executeUpdate();
+                    insert.setBytes(1, ch.enrollment());
+                    insert.setString(2, ch.gateway());
+                    insert.setString(3, ch.child());
+                    insert.setString(4, ch.mode());
+                    insert.setBytes(5, ch.nonce());
+                    insert.setBytes(6, ch.chain());
+                    insert.setLong(7, ch.expires().toEpochMilli());
+                    insert.executeUpdate();
+                }
+            }
+            return null;
         });
     }
 
     @Override
-    public Consumed consume(byte[] enrollment, String gateway, String child) throws RegistryException {
-        return transaction("consuming a challenge of '" + child + "'", c -> {
-            Challenge found;
-            boolean used;
-            try (PreparedStatement p = prepare(c, "SELECT mode, nonce, chain, expires, used FROM challenge"
-                    + " WHERE enrollment = ? AND gateway = ? AND child = ?", enrollment, gateway, child);
-                    ResultSet rs = p.executeQuery()) {
-                if (!rs.next()) {
-                    return new Consumed(Consumption.UNKNOWN, null);
+    public List<Consumed> consumeAll(String gateway, List<ProofKey> keys) throws RegistryException {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        return transaction("consuming " + keys.size() + " challenge(s), the first of '" + keys.get(0).child() + "'", c -> {
+            List<Consumed> out = new ArrayList<>(keys.size());
+            try (PreparedStatement select = c.prepareStatement("SELECT mode, nonce, chain, expires, used FROM challenge"
+                    + " WHERE enrollment = ? AND gateway = ? AND child = ?");
+                    PreparedStatement use = c.prepareStatement("UPDATE challenge SET used = 1 WHERE enrollment = ? AND used = 0")) {
+                for (ProofKey key : keys) {
+                    select.setBytes(1, key.enrollment());
+                    select.setString(2, gateway);
+                    select.setString(3, key.child());
+                    Challenge found;
+                    boolean used;
+                    try (ResultSet rs = select.executeQuery()) {
+                        if (!rs.next()) {
+                            out.add(new Consumed(Consumption.UNKNOWN, null));
+                            continue;
+                        }
+                        found = new Challenge(key.enrollment(), gateway, key.child(), rs.getString(1), rs.getBytes(2),
+                                rs.getBytes(3), Instant.ofEpochMilli(rs.getLong(4)));
+                        used = rs.getInt(5) != 0;
+                    }
+                    use.setBytes(1, key.enrollment());
+                    boolean consumed = !used && use.executeUpdate() == 1;
+                    out.add(new Consumed(consumed ? Consumption.CONSUMED : Consumption.ALREADY_USED, found));
                 }
-                found = new Challenge(enrollment, gateway, child, rs.getString(1), rs.getBytes(2), rs.getBytes(3),
-                        Instant.ofEpochMilli(rs.getLong(4)));
-                used = rs.getInt(5) != 0;
             }
-            if (used || update(c, "UPDATE challenge SET used = 1 WHERE enrollment = ? AND used = 0", enrollment) != 1) {
-                return new Consumed(Consumption.ALREADY_USED, found);
-            }
-            return new Consumed(Consumption.CONSUMED, found);
+            return out;
         });
     }
 
@@ -143,17 +187,140 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
     }
 
     @Override
-    public boolean recordChild(String gateway, String child, String mode, byte[] leaf, Instant at) throws RegistryException {
-        return transaction("recording '" + child + "' as a child of '" + gateway + "'", c -> {
-            try (PreparedStatement p = prepare(c, "SELECT gateway FROM child WHERE id = ?", child); ResultSet rs = p.executeQuery()) {
-                if (rs.next() && !rs.getString(1).equals(gateway)) {
-                    return false;
+    public List<Boolean> recordChildren(String gateway, List<ChildRecord> children) throws RegistryException {
+        if (children.isEmpty()) {
+            return List.of();
+        }
+        return transaction("recording " + children.size() + " child(ren) of '" + gateway + "', the first '"
+                + children.get(0).child() + "'", c -> {
+            List<Boolean> out = new ArrayList<>(children.size());
+            try (PreparedStatement parent = c.prepareStatement("SELECT gateway FROM child WHERE id = ?");
+                    PreparedStatement upsert = c.prepareStatement("INSERT OR REPLACE INTO child (id, gateway, mode, leaf, enrolled)"
+                            + " VALUES (?,?,?,?,?)")) {
+                for (ChildRecord child : children) {
+                    parent.setString(1, child.child());
+                    try (ResultSet rs = parent.executeQuery()) {
+                        if (rs.next() && !rs.getString(1).equals(gateway)) {
+                            out.add(false);
+                            continue;
+                        }
+                    }
+                    upsert.setString(1, child.child());
+                    upsert.setString(2, gateway);
+                    upsert.setString(3, child.mode());
+                    upsert.setBytes(4, child.leaf());
+                    upsert.setLong(5, child.enrolled().toEpochMilli());
+                    upsert.executeUpdate();
+                    out.add(true);
                 }
             }
-            update(c, "INSERT OR REPLACE INTO child (id, gateway, mode, leaf, enrolled) VALUES (?,?,?,?,?)",
-                    child, gateway, mode, leaf, at.toEpochMilli());
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<ChildRecord> removeChild(String child) throws RegistryException {
+        return transaction("removing child '" + child + "'", c -> {
+            Optional<ChildRecord> found = children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child WHERE id = ?", child)
+                    .stream().findFirst();
+            if (found.isPresent()) {
+                update(c, "DELETE FROM child WHERE id = ?", child);
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public List<ChildRecord> listChildren(String gateway) throws RegistryException {
+        return read("listing children", c -> gateway == null
+                ? children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child ORDER BY id")
+                : children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child WHERE gateway = ? ORDER BY id", gateway));
+    }
+
+    private static List<ChildRecord> children(Connection c, String sql, Object... args) throws SQLException {
+        List<ChildRecord> out = new ArrayList<>();
+        try (PreparedStatement p = prepare(c, sql, args); ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+                out.add(new ChildRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4),
+                        Instant.ofEpochMilli(rs.getLong(5))));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<ChildRecord> revoke(RevokedCertificate cert) throws RegistryException {
+        List<ChildRecord> removed = new ArrayList<>();
+        boolean inserted = transaction("revoking certificate " + cert.thumbprint(), c -> {
+            if (update(c, "INSERT OR IGNORE INTO revoked_cert (thumbprint, subject, issuer, serial, revoked) VALUES (?,?,?,?,?)",
+                    cert.thumbprint(), cert.subject(), cert.issuer(), cert.serial(), cert.revoked().toEpochMilli()) != 1) {
+                return false;
+            }
+            // A scan: revocation is rare and the child table holds no thumbprint column.
+            for (ChildRecord child : children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child")) {
+                if (thumbprint(child.leaf()).equals(cert.thumbprint())) {
+                    update(c, "DELETE FROM child WHERE id = ?", child.child());
+                    removed.add(child);
+                }
+            }
             return true;
         });
+        if (!inserted) {
+            throw new RegistryException(Reason.CONFLICT, "certificate " + cert.thumbprint() + " (" + cert.subject()
+                    + ") is already revoked");
+        }
+        return removed;
+    }
+
+    @Override
+    public List<RevokedCertificate> listRevoked() throws RegistryException {
+        return read("listing revoked certificates", c -> {
+            List<RevokedCertificate> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT thumbprint, subject, issuer, serial, revoked FROM revoked_cert"
+                    + " ORDER BY revoked, thumbprint"); ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RevokedCertificate(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            Instant.ofEpochMilli(rs.getLong(5))));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Set<String> revokedAmong(List<String> thumbprints) throws RegistryException {
+        return read("reading revoked certificates", c -> {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM revoked_cert WHERE thumbprint = ?")) {
+                for (String t : thumbprints) {
+                    p.setString(1, t);
+                    try (ResultSet rs = p.executeQuery()) {
+                        if (rs.next()) {
+                            out.add(t);
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public long externalChanges() throws RegistryException {
+        return read("reading the database's change counter", c -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    static String thumbprint(byte[] der) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.palisade.hub.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -96,6 +98,51 @@ class SqliteEnrollmentStoreTest {
             assertFalse(s.removeChild("gw-2", "c"), "only the parent removes");
             assertTrue(s.removeChild("gw-1", "c"));
             assertTrue(s.recordChild("gw-2", "c", "relay", new byte[] {3}, T0));
+        }
+    }
+
+    @Test
+    void aBatchIsConsumedAndRecordedInOneGoEachKeyOnce() throws Exception {
+        try (SqliteEnrollmentStore s = SqliteEnrollmentStore.open(dir.resolve("registry.db"))) {
+            Challenge a = challenge(10, "gw-1", "a", T0.plusSeconds(60));
+            Challenge b = challenge(11, "gw-1", "b", T0.plusSeconds(60));
+            s.openChallenges(List.of(a, b), T0.minusSeconds(86_400));
+            List<EnrollmentStore.Consumed> got = s.consumeAll("gw-1", List.of(new EnrollmentStore.ProofKey(a.enrollment(), "a"),
+                    new EnrollmentStore.ProofKey(a.enrollment(), "a"), new EnrollmentStore.ProofKey(b.enrollment(), "x"),
+                    new EnrollmentStore.ProofKey(b.enrollment(), "b")));
+            assertEquals(List.of(Consumption.CONSUMED, Consumption.ALREADY_USED, Consumption.UNKNOWN, Consumption.CONSUMED),
+                    got.stream().map(EnrollmentStore.Consumed::outcome).toList(), "a key named twice is consumed once");
+            assertTrue(s.recordChild("gw-2", "b", "relay", new byte[] {9}, T0));
+            assertEquals(List.of(true, false), s.recordChildren("gw-1", List.of(
+                    new EnrollmentStore.ChildRecord("a", "gw-1", "relay", new byte[] {1}, T0),
+                    new EnrollmentStore.ChildRecord("b", "gw-1", "relay", new byte[] {2}, T0))), "b has another parent");
+            assertEquals(List.of("a"), s.listChildren("gw-1").stream().map(EnrollmentStore.ChildRecord::child).toList());
+            assertEquals(List.of("a", "b"), s.listChildren(null).stream().map(EnrollmentStore.ChildRecord::child).toList());
+        }
+    }
+
+    @Test
+    void revokingACertificateUnenrollsTheChildrenHoldingItAndIsRecordedOnce() throws Exception {
+        try (SqliteEnrollmentStore s = SqliteEnrollmentStore.open(dir.resolve("registry.db"))) {
+            byte[] leaf = {7, 7, 7};
+            s.recordChild("gw-1", "holder", "relay", leaf, T0);
+            s.recordChild("gw-1", "other", "relay", new byte[] {8}, T0);
+            long before = s.externalChanges();
+            EnrollmentStore.RevokedCertificate r = new EnrollmentStore.RevokedCertificate(SqliteEnrollmentStore.thumbprint(leaf),
+                    "CN=holder", "CN=ca", "1f", T0);
+            assertEquals(List.of("holder"), s.revoke(r).stream().map(EnrollmentStore.ChildRecord::child).toList());
+            assertEquals(Optional.empty(), s.parentOf("holder"));
+            assertEquals(Optional.of("gw-1"), s.parentOf("other"));
+            RegistryException twice = assertThrows(RegistryException.class, () -> s.revoke(r));
+            assertEquals(RegistryException.Reason.CONFLICT, twice.reason());
+            assertEquals(Set.of(r.thumbprint()), s.revokedAmong(List.of(r.thumbprint(), "00")));
+            assertEquals(1, s.listRevoked().size());
+            assertEquals(before, s.externalChanges(), "its own commits are not another process's changes");
+            try (SqliteEnrollmentStore other = SqliteEnrollmentStore.open(dir.resolve("registry.db"))) {
+                assertEquals("gw-1", other.removeChild("other").orElseThrow().gateway());
+                assertEquals(Optional.empty(), other.removeChild("other"));
+            }
+            assertTrue(s.externalChanges() != before, "another connection's commit is seen");
         }
     }
 }
