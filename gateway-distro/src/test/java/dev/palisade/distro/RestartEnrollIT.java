@@ -1,6 +1,7 @@
 package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -139,13 +140,14 @@ public class RestartEnrollIT {
         //    the settle time (the Modbus bus bundle is running and the device did not come back).
         gatewayOk("stop");
         Files.delete(etc.resolve("dev.palisade.bus.modbus.device-" + CHILD + ".cfg"));
-        // FileInstall forgets across a restart which configurations it made (its state is in the
-        // framework storage that bin/palisade cleans at start), so the configuration persisted by
-        // ConfigAdmin would bring the device back by itself: remove it as FileInstall would have.
+        // ConfigAdmin keeps the configuration FileInstall made from that file; bin/palisade must
+        // drop it at start (FileInstall forgets across restarts which ones it made), or the
+        // device would come back by itself.
         Path persisted = data.resolve("config/dev/palisade/bus/modbus/device%007e" + CHILD + ".config");
         assertTrue("ConfigAdmin persisted the device's configuration at " + persisted, Files.exists(persisted));
-        Files.delete(persisted);
         started(gateway("start"));
+        assertFalse("bin/palisade start dropped the configuration of the removed file: " + persisted,
+                Files.exists(persisted));
         await("the child still enrolled at first", 60, () -> childLine().startsWith(CHILD + " "));
         assertTrue("not unenrolled before the settle time: " + childLine(), childLine().matches(CHILD + " +enrolled .*"));
         await("the child unenrolled after the settle time, the hub confirming", 90,
