@@ -82,6 +82,10 @@ final class Enroller {
     private final HubRounds rounds;
     private volatile String problem = "";
     private boolean dirty;
+    /** The hub and gateway ids the loaded states were reached with; null once checked against the current ones. */
+    private StateFile.Saved loadedIds;
+    /** Set when an unreadable state file could not be moved aside: saving would destroy it. */
+    private boolean mustNotSave;
 
     Enroller(Settings settings, Environment env, StateFile file, Clock clock, Changes changes) {
         this.settings = settings;
@@ -96,17 +100,21 @@ final class Enroller {
     /** Loads the saved states (a restart keeps enrolled children enrolled; telemetry flows at once). */
     void load() {
         try {
-            for (ChildRecord r : file.load()) {
+            StateFile.Saved saved = file.load();
+            for (ChildRecord r : saved.children()) {
                 records.put(r.id, r);
                 publish(r);
             }
+            loadedIds = saved;
             LOG.info("Enrollment: {} children loaded from {}", records.size(), file.path());
         } catch (IOException | RuntimeException e) {
             String aside;
             try {
                 aside = " (kept aside as " + file.quarantine() + ")";
-            } catch (IOException moveFailed) {
-                aside = " (and it could not be moved aside: " + moveFailed.getMessage() + ")";
+            } catch (IOException | RuntimeException moveFailed) {
+                mustNotSave = true;
+                aside = " (and it could not be moved aside: " + moveFailed.getMessage() + "; the states are not saved until"
+                        + " it is moved away by hand)";
             }
             problem = "the saved states could not be read: " + e.getMessage() + aside + "; every child is enrolled again";
             LOG.error("Enrollment: {}", problem);
@@ -148,6 +156,7 @@ final class Enroller {
     /** One cycle: notice devices, tell the hub about removed children, enroll what is due. */
     void cycle() throws InterruptedException {
         Instant now = clock.instant();
+        checkSavedIds(now);
         reconcile(now);
         List<ChildRecord> forget = records.values().stream().filter(r -> r.hubMustForget).toList();
         if (!forget.isEmpty() && linkUp() == null) {
@@ -177,6 +186,38 @@ final class Enroller {
             }
         }
         saveIfChanged();
+    }
+
+    /**
+     * States reached with another hub, or as another gateway (a re-provisioned token, a moved
+     * gateway), say nothing about this configuration: such children start over. Checked once the
+     * gateway's id is known; a file from before ids were recorded is taken as this configuration's.
+     */
+    private void checkSavedIds(Instant now) {
+        String gateway = env.gatewayId();
+        if (loadedIds == null || gateway == null || settings.hubId().isEmpty()) {
+            return;
+        }
+        StateFile.Saved saved = loadedIds;
+        loadedIds = null;
+        boolean sameHub = saved.hubId().isEmpty() || saved.hubId().equals(settings.hubId());
+        boolean sameGateway = saved.gatewayId().isEmpty() || saved.gatewayId().equals(gateway);
+        if (sameHub && sameGateway) {
+            return;
+        }
+        String why = "the saved state was reached with hub '" + saved.hubId() + "' as gateway '" + saved.gatewayId()
+                + "'; now hub '" + settings.hubId() + "' as gateway '" + gateway + "': enrolling again";
+        LOG.warn("Enrollment: {}", why);
+        for (ChildRecord r : records.values()) {
+            r.hubMustForget = false; // the old hub is not ours to tell any more
+            r.leafSha = "";
+            if (r.status == EnrollmentStatus.ENROLLED || r.status == EnrollmentStatus.REFUSED) {
+                r.become(EnrollmentStatus.PENDING, null, why, now);
+                r.due = now;
+            }
+            publish(r);
+        }
+        dirty = true;
     }
 
     /** @return why the link cannot be used now, or null when it is up */
@@ -405,11 +446,15 @@ final class Enroller {
     }
 
     void saveIfChanged() {
-        if (!dirty) {
+        if (!dirty || mustNotSave) {
             return;
         }
+        String gateway = env.gatewayId();
+        if (loadedIds != null && (gateway == null || settings.hubId().isEmpty())) {
+            return; // not yet checked against the current ids: keep the file's until it is
+        }
         try {
-            file.save(records.values());
+            file.save(settings.hubId(), gateway == null ? "" : gateway, records.values());
             dirty = false;
             if (problem.startsWith("cannot save")) {
                 problem = "";

@@ -70,6 +70,7 @@ class EnrollerTest {
     Path dir;
 
     private Instant now = Instant.parse("2026-11-21T10:00:00Z");
+    private String gatewayId = GW;
     private final Map<String, LeafDevice> devices = new ConcurrentHashMap<>();
     private final ScriptedHub hub = new ScriptedHub();
     private final List<ChildState> changes = new ArrayList<>();
@@ -139,7 +140,7 @@ class EnrollerTest {
 
         @Override
         public String gatewayId() {
-            return GW;
+            return gatewayId;
         }
 
         @Override
@@ -226,6 +227,35 @@ class EnrollerTest {
         assertEquals(EnrollmentStatus.PENDING, c.status());
         assertTrue(c.detail().contains("impostor-hub"), c.detail());
         assertEquals(1, hub.topics.stream().filter("enroll/proof"::equals).count(), "one proof (for dev-a), none to another hub");
+    }
+
+    @Test
+    void statesReachedWithAnotherHubOrAsAnotherGatewayAreEnrolledAgain() throws Exception {
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        enroller(HUB).cycle();
+        assertEquals(1, hub.batchSizes.size());
+
+        Enroller sameIds = enroller(HUB);
+        sameIds.cycle();
+        assertEquals(1, hub.batchSizes.size(), "same hub, same gateway: nothing enrolled again");
+
+        hub.hubId = "hub-2";
+        Enroller otherHub = enroller("hub-2");
+        assertEquals(EnrollmentStatus.ENROLLED, otherHub.state("dev-a").orElseThrow().status(), "as loaded, before the check");
+        otherHub.cycle();
+        assertEquals(2, hub.batchSizes.size(), "enrolled again with the new hub");
+        assertEquals(EnrollmentStatus.ENROLLED, otherHub.state("dev-a").orElseThrow().status());
+
+        gatewayId = "gw-002";
+        Enroller otherGateway = enroller("hub-2");
+        hub.state = LinkState.DOWN;
+        otherGateway.cycle();
+        ChildState a = otherGateway.state("dev-a").orElseThrow();
+        assertEquals(EnrollmentStatus.PENDING, a.status());
+        StateFile.Saved saved = new StateFile(dir.resolve("children.properties")).load();
+        assertEquals(List.of("hub-2", "gw-002", EnrollmentStatus.PENDING),
+                List.of(saved.hubId(), saved.gatewayId(), saved.children().get(0).status), "the file records the new ids");
+        assertFalse(otherGateway.enrolled("dev-a"), "no telemetry under the old gateway's enrollment");
     }
 
     @Test
