@@ -150,7 +150,16 @@ final class HubRounds {
                 return new ChildProver.Relay(child, peer.chain().get(0), signer);
             }
             case ATTEST -> {
-                return new ChildProver.Attest(child, device.identity().orElseThrow());
+                PeerIdentity peer = device.identity().orElseThrow();
+                // The hub refuses an attestation of a handshake older than its limit (MODE_NOT_ALLOWED): never send
+                // one, wait for the bus to open a fresh session (Modbus: tls.reverify.seconds, docs/modbus.md).
+                Duration age = Duration.between(peer.verifiedAt(), enroller.now());
+                if (age.compareTo(settings.attestUsableAge()) > 0) {
+                    throw new IllegalStateException("attest: the device's TLS handshake was verified at " + peer.verifiedAt() + " ("
+                            + age.toMinutes() + " min ago); the hub accepts at most " + settings.attestMaxAge().toMinutes()
+                            + " min: waiting for the device to reconnect with a fresh handshake");
+                }
+                return new ChildProver.Attest(child, peer);
             }
             default -> {
                 Signer custodial = env.custodialSigner(child);

@@ -182,7 +182,8 @@ class EnrollerTest {
             }
         };
         Settings settings = new Settings(hubId, 10, Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120));
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120),
+                Duration.ofHours(24));
         Enroller e = new Enroller(settings, env, new StateFile(dir.resolve("children.properties")), clock, (a, b) -> changes.add(b));
         e.load();
         return e;
@@ -357,6 +358,26 @@ class EnrollerTest {
         assertEquals(ProofMode.CUSTODIAL, s.mode());
         assertTrue(s.detail().contains("no key for this child"), s.detail());
         assertEquals(List.of(), hub.topics, "nothing to ask the hub for");
+    }
+
+    @Test
+    void anAttestationOfAHandshakeTheHubWouldFindTooOldIsNeverSent() throws Exception {
+        TestCredential plc = TestPki.leaf(ROOT, "plc-1", TestPki.Kind.DEVICE, YEAR);
+        Instant handshake = now;
+        devices.put("plc-1", new Device("plc-1", new PeerIdentity(plc.chain(), "plc-1", "plant-a", handshake, new byte[0]), null));
+        now = handshake.plus(Duration.ofHours(24)).minus(Settings.ATTEST_MARGIN).plusSeconds(1);
+        Enroller e = enroller(HUB);
+        e.cycle();
+        ChildState s = e.state("plc-1").orElseThrow();
+        assertEquals(ProofMode.ATTEST, s.mode());
+        assertEquals(EnrollmentStatus.PENDING, s.status());
+        assertTrue(s.detail().contains("waiting for the device to reconnect with a fresh handshake"), s.detail());
+        assertEquals(List.of(), hub.topics, "no request, no proof with a stale attestation");
+
+        devices.put("plc-1", new Device("plc-1", new PeerIdentity(plc.chain(), "plc-1", "plant-a", now, new byte[0]), null));
+        now = now.plus(Duration.ofMinutes(10));
+        e.cycle();
+        assertEquals(EnrollmentStatus.ENROLLED, e.state("plc-1").orElseThrow().status(), "after the reconnection");
     }
 
     @Test

@@ -12,11 +12,13 @@ import java.net.Socket;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
@@ -52,17 +54,43 @@ final class TlsConnector implements Connector {
     private final String expectedIdentity;
     private final Consumer<PeerIdentity> accepted;
     private final long recheckNanos;
-    /** When the open connection's peer is next verified again (System.nanoTime). */
+    private final long reverifyNanos;
+    private final LongSupplier nanos;
+    /** When the open connection's peer is next verified again (nanos). */
     private volatile long nextRecheck;
+    /** When the open connection's handshake was verified (nanos). */
+    private volatile long verifiedNanos;
 
     TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
             String expectedIdentity, Consumer<PeerIdentity> accepted) {
+        this(identity, trust, domain, expectedIdentity, accepted, Duration.ofHours(23), System::nanoTime);
+    }
+
+    /**
+     * @param reverify how old a session's handshake may get before {@link #stale} asks for a new one
+     * @param nanos the monotonic clock ({@code System::nanoTime}; a test's own)
+     */
+    TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
+            String expectedIdentity, Consumer<PeerIdentity> accepted, Duration reverify, LongSupplier nanos) {
         this.identity = identity;
         this.trust = trust;
         this.domain = domain;
         this.expectedIdentity = expectedIdentity;
         this.accepted = accepted;
         this.recheckNanos = TimeUnit.SECONDS.toNanos(1);
+        this.reverifyNanos = reverify.toNanos();
+        this.nanos = nanos;
+    }
+
+    /**
+     * A session whose handshake is older than the re-handshake age: what the device proved then
+     * (the {@link PeerIdentity} and its {@code verifiedAt}, which attest enrollment signs) is
+     * renewed by a new handshake rather than attested ever older — the hub refuses attestations
+     * of handshakes older than its limit.
+     */
+    @Override
+    public boolean stale(Socket socket) {
+        return socket instanceof TlsSocket && nanos.getAsLong() - verifiedNanos > reverifyNanos;
     }
 
     /**
@@ -71,7 +99,7 @@ final class TlsConnector implements Connector {
      */
     @Override
     public String refusal(Socket socket) {
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         if (!(socket instanceof TlsSocket tls) || now - nextRecheck < 0) {
             return null;
         }
@@ -120,7 +148,9 @@ final class TlsConnector implements Connector {
             throw new IOException("TLS handshake with " + host + ":" + port + " failed: "
                     + (e instanceof IOException io ? TcpTransport.describe(io) : e.toString()), e);
         }
-        nextRecheck = System.nanoTime() + recheckNanos;
+        long handshakeDone = nanos.getAsLong();
+        nextRecheck = handshakeDone + recheckNanos;
+        verifiedNanos = handshakeDone;
         byte[] binding = client.binding();
         if (binding.length == 0) {
             LOG.warn("Modbus/TCP Security session with {}:{} ({}) offers no keying-material exporter ({}): the device's"
