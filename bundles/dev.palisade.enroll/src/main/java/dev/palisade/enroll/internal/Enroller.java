@@ -80,6 +80,7 @@ final class Enroller {
     private final Instant started;
     private final Map<String, ChildState> published = new ConcurrentHashMap<>();
     private final HubRounds rounds;
+    private final TelemetryGate gate;
     private volatile String problem = "";
     private boolean dirty;
     /** The hub and gateway ids the loaded states were reached with; null once checked against the current ones. */
@@ -94,6 +95,7 @@ final class Enroller {
         this.clock = clock;
         this.changes = changes;
         this.rounds = new HubRounds(settings, this);
+        this.gate = new TelemetryGate(child -> env.devices().get(child));
         this.started = clock.instant();
     }
 
@@ -129,10 +131,13 @@ final class Enroller {
         return Optional.ofNullable(published.get(child));
     }
 
-    /** Whether a child's telemetry may be sent: only once the hub accepted this gateway as its parent. */
+    /**
+     * Whether a child's telemetry may be sent: only once the hub accepted this gateway as its
+     * parent, and only while the device presents the certificate it was enrolled with ({@link TelemetryGate}).
+     */
     boolean enrolled(String child) {
         ChildState s = published.get(child);
-        return s != null && s.status() == EnrollmentStatus.ENROLLED;
+        return s != null && s.status() == EnrollmentStatus.ENROLLED && gate.open(child);
     }
 
     /** @return a problem of the whole bundle (configuration, state file), empty if none */
@@ -293,6 +298,7 @@ final class Enroller {
             if (r.status == EnrollmentStatus.PENDING && r.lastAttempt == null) {
                 records.remove(r.id); // never reached the hub: nothing to forget
                 ChildState before = published.remove(r.id);
+                gate.forget(r.id);
                 dirty = true;
                 LOG.info("Enrollment: child '{}' removed before it was enrolled", r.id);
                 if (before != null) {
@@ -438,6 +444,7 @@ final class Enroller {
 
     void publish(ChildRecord r) {
         dirty = true;
+        gate.update(r);
         ChildState now = r.state();
         ChildState before = published.put(r.id, now);
         if (!now.equals(before)) {

@@ -381,6 +381,28 @@ class EnrollerTest {
     }
 
     @Test
+    void telemetryFlowsOnlyWhileTheDevicePresentsTheEnrolledCertificate() throws Exception {
+        TestCredential first = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        addRelayDevice("dev-a", first);
+        Enroller e = enroller(HUB);
+        e.cycle();
+        assertTrue(e.enrolled("dev-a"));
+
+        // Reconnected with another certificate: closed at once, before any cycle notices the change.
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        assertEquals(EnrollmentStatus.ENROLLED, e.state("dev-a").orElseThrow().status(), "no cycle yet");
+        assertFalse(e.enrolled("dev-a"), "the old enrollment does not cover the new certificate");
+
+        // Registered but no handshake accepted yet: held, not sent under an unproven identity.
+        addRelayDevice("dev-a", first);
+        assertTrue(e.enrolled("dev-a"));
+        devices.put("dev-a", new Device("dev-a", null, null));
+        assertFalse(e.enrolled("dev-a"));
+        devices.remove("dev-a");
+        assertTrue(e.enrolled("dev-a"), "no device service (a bus update): the enrolled status decides");
+    }
+
+    @Test
     void aDownLinkIsWaitedForWithoutCountingAFailure() throws Exception {
         addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
         hub.state = LinkState.CONNECTING;
