@@ -67,7 +67,9 @@ final class HubRounds {
             LeafDevice device = env.devices().get(r.id);
             try {
                 ChildProver prover = proverFor(r.id, device, env);
-                List<byte[]> chain = chainOf(r.id, device, env);
+                // The chain and leaf come from the prover, captured once: read again from the device, they could
+                // be another certificate's (a reconnection in between) and the hub would refuse the proof.
+                List<byte[]> chain = prover.chain().stream().map(ChildProver::der).toList();
                 asked.add(new EnrollRequest.ChildRequest(r.id, prover.mode(), chain));
                 provers.add(prover);
                 byId.put(r.id, r);
@@ -147,7 +149,7 @@ final class HubRounds {
                 ChildSigner signer = device.signer().orElseThrow();
                 PeerIdentity peer = device.identity().orElseThrow(() -> new IllegalStateException(
                         "relay: the device can sign but has not presented its certificate to the gateway yet"));
-                return new ChildProver.Relay(child, peer.chain().get(0), signer);
+                return new ChildProver.Relay(child, peer.chain(), signer);
             }
             case ATTEST -> {
                 PeerIdentity peer = device.identity().orElseThrow();
@@ -167,15 +169,9 @@ final class HubRounds {
                     throw new IllegalStateException("custodial: no key for this child on the gateway's token, or no certificate"
                             + " installed for it yet (palisade:children csr " + child + ", then install; docs/enrollment.md)");
                 }
-                return new ChildProver.Custodial(child, custodial.chain().get(0), custodial);
+                return new ChildProver.Custodial(child, custodial.chain(), custodial);
             }
         }
-    }
-
-    private static List<byte[]> chainOf(String child, LeafDevice device, Enroller.Environment env) {
-        List<java.security.cert.X509Certificate> chain = device.identity().map(PeerIdentity::chain)
-                .orElseGet(() -> env.custodialSigner(child).chain());
-        return chain.stream().map(ChildProver::der).toList();
     }
 
     /** @return the answer, if it is of the expected type; an error answer becomes a round failure */

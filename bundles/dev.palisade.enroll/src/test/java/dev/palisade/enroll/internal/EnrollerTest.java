@@ -83,6 +83,7 @@ class EnrollerTest {
         final List<String> topics = new ArrayList<>();
         final List<Integer> batchSizes = new ArrayList<>();
         final List<List<String>> forgotten = new ArrayList<>();
+        final List<EnrollRequest.ChildRequest> requested = new ArrayList<>();
         String hubId = HUB;
         LinkState state = LinkState.UP;
         private final ChallengeClock clock = new ChallengeClock(new SecureRandom(), Duration.ofSeconds(60));
@@ -109,6 +110,7 @@ class EnrollerTest {
 
         private byte[] challenges(EnrollRequest request) {
             batchSizes.add(request.children().size());
+            requested.addAll(request.children());
             List<Challenges.Entry> entries = new ArrayList<>();
             for (EnrollRequest.ChildRequest c : request.children()) {
                 entries.add(refuse.contains(c.child()) ? Challenges.Entry.refusal(c.child(), Reason.CA_NOT_VERIFIED, "verify the CA first")
@@ -400,6 +402,43 @@ class EnrollerTest {
         assertFalse(e.enrolled("dev-a"));
         devices.remove("dev-a");
         assertTrue(e.enrolled("dev-a"), "no device service (a bus update): the enrolled status decides");
+    }
+
+    @Test
+    void theChainSentIsTheOneTheChildProvedEvenIfTheDeviceReconnectsMeanwhile() throws Exception {
+        TestCredential a = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        TestCredential b = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        List<byte[]> signed = new ArrayList<>();
+        ChildSigner signer = message -> {
+            signed.add(message);
+            return CompletableFuture.completedFuture(new SignatureValue("SHA256withECDSA", raw(a, message), a.certificate()));
+        };
+        // Every read of the identity alternates between two certificates: a reconnection between any two reads.
+        PeerIdentity[] peers = {new PeerIdentity(a.chain(), "dev-a", "plant-a", now, new byte[0]),
+                new PeerIdentity(b.chain(), "dev-a", "plant-a", now, new byte[0])};
+        int[] reads = {0};
+        LeafDevice base = new Device("dev-a", null, signer);
+        devices.put("dev-a", (LeafDevice) java.lang.reflect.Proxy.newProxyInstance(LeafDevice.class.getClassLoader(),
+                new Class<?>[] {LeafDevice.class}, (proxy, method, args) -> method.getName().equals("identity")
+                        ? Optional.of(peers[reads[0]++ % 2]) : method.invoke(base, args)));
+        enroller(HUB).cycle();
+        assertEquals(1, hub.requested.size());
+        assertEquals(1, signed.size());
+        byte[] requestedLeaf = hub.requested.get(0).chain().get(0);
+        assertTrue(contains(signed.get(0), dev.palisade.protocol.enroll.SignedBytes.sha256(requestedLeaf)), "the child signed a statement over another leaf than the request's");
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (haystack[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     @Test

@@ -100,10 +100,10 @@ class ProofRoundTest {
             TestCredential d = TestPki.leaf(root, "dev-" + i, TestPki.Kind.DEVICE, YEAR);
             devices.add(d);
             provers.add(switch (i % 3) {
-                case 0 -> new ChildProver.Relay(d.commonName(), d.certificate(), deviceSigner(d, "SHA256withECDSA"));
+                case 0 -> new ChildProver.Relay(d.commonName(), d.chain(), deviceSigner(d, "SHA256withECDSA"));
                 case 1 -> new ChildProver.Attest(d.commonName(), new PeerIdentity(d.chain(), d.commonName(), "plant-a",
                         Instant.now(), new byte[32]));
-                default -> new ChildProver.Custodial(d.commonName(), d.certificate(), signer(d));
+                default -> new ChildProver.Custodial(d.commonName(), d.chain(), signer(d));
             });
         }
         List<Challenges.Entry> entries = new ArrayList<>();
@@ -138,11 +138,11 @@ class ProofRoundTest {
         TestCredential wrongAlg = TestPki.leaf(root, "alg-1", TestPki.Kind.DEVICE, YEAR);
         TestCredential silent = TestPki.leaf(root, "silent-1", TestPki.Kind.DEVICE, YEAR);
         List<ChildProver> provers = List.of(
-                new ChildProver.Relay("ok-1", ok.certificate(), deviceSigner(ok, "SHA256withECDSA")),
-                new ChildProver.Relay("off-1", offline.certificate(), m -> CompletableFuture.failedFuture(
+                new ChildProver.Relay("ok-1", ok.chain(), deviceSigner(ok, "SHA256withECDSA")),
+                new ChildProver.Relay("off-1", offline.chain(), m -> CompletableFuture.failedFuture(
                         new DeviceException(DeviceException.Reason.OFFLINE, "device off-1 is offline"))),
-                new ChildProver.Relay("alg-1", wrongAlg.certificate(), deviceSigner(wrongAlg, "SHA512withECDSA")),
-                new ChildProver.Relay("silent-1", silent.certificate(), m -> new CompletableFuture<>()));
+                new ChildProver.Relay("alg-1", wrongAlg.chain(), deviceSigner(wrongAlg, "SHA512withECDSA")),
+                new ChildProver.Relay("silent-1", silent.chain(), m -> new CompletableFuture<>()));
         Challenges ch = new Challenges(HUB, GW, provers.stream().map(p -> challengeFor(p.child())).toList());
         ProofRound.Outcome out = ProofRound.run(HUB, GW, ch, provers, signer(gateway), Duration.ofMillis(300));
         assertEquals(1, out.batch().proofs().size());
@@ -155,7 +155,7 @@ class ProofRoundTest {
     @Test
     void anAnswerThatDoesNotFitTheRequestIsRefusedWhole() throws Exception {
         TestCredential d = TestPki.leaf(root, "dev-1", TestPki.Kind.DEVICE, YEAR);
-        List<ChildProver> provers = List.of(new ChildProver.Custodial("dev-1", d.certificate(), signer(d)));
+        List<ChildProver> provers = List.of(new ChildProver.Custodial("dev-1", d.chain(), signer(d)));
         Challenges otherHub = new Challenges("hub-evil", GW, List.of(challengeFor("dev-1")));
         assertTrue(assertThrows(ProofRound.ChallengeMismatch.class, () -> ProofRound.run(HUB, GW, otherHub, provers,
                 signer(gateway), Duration.ofSeconds(1))).getMessage().contains("configured for hub 'hub-1'"));
