@@ -158,6 +158,10 @@ final class Enroller {
         return clock.instant();
     }
 
+    Clock clock() {
+        return clock;
+    }
+
     /** One cycle: notice devices, tell the hub about removed children, enroll what is due. */
     void cycle() throws InterruptedException {
         Instant now = clock.instant();
@@ -185,8 +189,8 @@ final class Enroller {
                     r.due = now.plus(settings.retryMin());
                 }
             } else {
-                for (int from = 0; from < due.size(); from += settings.batchSize()) {
-                    rounds.enroll(due.subList(from, Math.min(due.size(), from + settings.batchSize())));
+                for (List<ChildRecord> batch : rounds.batches(due)) {
+                    rounds.enroll(batch);
                 }
             }
         }

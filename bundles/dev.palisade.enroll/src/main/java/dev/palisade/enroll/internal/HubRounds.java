@@ -34,6 +34,8 @@ import dev.palisade.protocol.enroll.Unenroll;
  */
 final class HubRounds {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubRounds.class);
+
     static final String REQUEST = "enroll/request";
     static final String PROOF = "enroll/proof";
     static final String REMOVE = "enroll/remove";
@@ -53,6 +55,49 @@ final class HubRounds {
     HubRounds(Settings settings, Enroller enroller) {
         this.settings = settings;
         this.enroller = enroller;
+    }
+
+    /**
+     * Custodial children per batch: each costs a token signature made one by one while the
+     * challenges run out (60 s). Starts at the batch size, halves after a round whose challenges
+     * would have expired before all its custodial children were signed, doubles back after a
+     * round that made it.
+     */
+    private int custodialBudget = Settings.MAX_BATCH;
+
+    int custodialBudget() {
+        return Math.min(custodialBudget, settings.batchSize());
+    }
+
+    /** Splits due children into batches of at most batch.size, each with at most {@link #custodialBudget} custodial ones. */
+    List<List<ChildRecord>> batches(List<ChildRecord> due) {
+        List<List<ChildRecord>> batches = new ArrayList<>();
+        List<ChildRecord> current = new ArrayList<>();
+        int custodial = 0;
+        for (ChildRecord r : due) {
+            boolean isCustodial = r.mode == ProofMode.CUSTODIAL;
+            if (current.size() == settings.batchSize() || (isCustodial && custodial == custodialBudget())) {
+                batches.add(current);
+                current = new ArrayList<>();
+                custodial = 0;
+            }
+            current.add(r);
+            custodial += isCustodial ? 1 : 0;
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    void adjustBudget(ProofRound.Outcome out, long custodialAsked) {
+        if (out.outOfTime()) {
+            custodialBudget = Math.max(1, (int) Math.min(custodialBudget(), custodialAsked) / 2);
+            LOG.warn("Enrollment: challenges would have expired before the token signed every custodial child of the batch;"
+                    + " now at most {} custodial children per batch", custodialBudget);
+        } else if (custodialAsked >= custodialBudget() && custodialBudget < Settings.MAX_BATCH) {
+            custodialBudget = Math.min(Settings.MAX_BATCH, custodialBudget * 2);
+        }
     }
 
     /** One proof round for up to a batch of due children. */
@@ -85,7 +130,8 @@ final class HubRounds {
             byte[] answer = call(env.link(), REQUEST, new EnrollRequest(asked).toJson());
             Challenges challenges = Challenges.parse(expect(answer, "challenges"));
             ProofRound.Outcome out = ProofRound.run(settings.hubId(), env.gatewayId(), challenges, provers, env.gatewaySigner(),
-                    settings.childTimeout());
+                    settings.childTimeout(), enroller.clock());
+            adjustBudget(out, provers.stream().filter(p -> p.mode() == Mode.CUSTODIAL).count());
             out.refusedByHub().forEach((child, entry) -> enroller.refusedByHub(byId.remove(child), entry.refused(), entry.detail()));
             out.failedLocally().forEach((child, why) -> enroller.failedLocally(byId.remove(child), why));
             if (out.batch() == null) {

@@ -165,4 +165,75 @@ class ProofRoundTest {
         Challenges allRefused = new Challenges(HUB, GW, List.of(Challenges.Entry.refusal("dev-1", Reason.UNKNOWN_CA, "?")));
         assertNull(ProofRound.run(HUB, GW, allRefused, provers, signer(gateway), Duration.ofSeconds(1)).batch());
     }
+
+    @Test
+    void custodialChildrenWhoseChallengeWouldExpireBeforeTheSlowTokenSignsAreNotSignedFor() throws Exception {
+        Instant[] now = {Instant.now()};
+        java.time.Clock ticking = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        List<ChildProver> provers = new ArrayList<>();
+        List<Challenges.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            TestCredential d = TestPki.leaf(root, "meter-" + i, TestPki.Kind.DEVICE, YEAR);
+            Signer slowToken = signer(d);
+            provers.add(new ChildProver.Custodial("meter-" + i, d.chain(), new Signer() {
+                @Override
+                public SignatureValue sign(byte[] data) throws IdentityException {
+                    now[0] = now[0].plusSeconds(10); // a slow token: 10 s per signature
+                    return slowToken.sign(data);
+                }
+
+                @Override
+                public String algorithm() {
+                    return slowToken.algorithm();
+                }
+
+                @Override
+                public PublicKey publicKey() {
+                    return slowToken.publicKey();
+                }
+
+                @Override
+                public List<X509Certificate> chain() {
+                    return slowToken.chain();
+                }
+            }));
+            entries.add(Challenges.Entry.challenge("meter-" + i, clock.enrollmentId(), clock.nonce(), clock.expiry(now[0])));
+        }
+        signatures = 0;
+        ProofRound.Outcome out = ProofRound.run(HUB, GW, new Challenges(HUB, GW, entries), provers, signer(gateway),
+                Duration.ofSeconds(5), ticking);
+        assertTrue(out.outOfTime());
+        // 60 s lifetime, 5 s margin: signatures at +10..+50 s fit, the sixth would end at +60 s.
+        assertEquals(5, out.batch().proofs().size(), String.valueOf(out.failedLocally()));
+        assertEquals(5, out.failedLocally().size());
+        assertTrue(out.failedLocally().get("meter-9").contains("would expire before this proof reached it"));
+        assertEquals(6, signatures, "5 children and the batch: no token signature spent on an expired challenge");
+
+        HubRounds rounds = new HubRounds(new Settings(HUB, 1000, Duration.ofSeconds(2), Duration.ofSeconds(60),
+                Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120),
+                Duration.ofHours(24)), null);
+        rounds.adjustBudget(out, 10);
+        assertEquals(5, rounds.custodialBudget(), "the next batches carry half as many custodial children");
+        List<ChildRecord> due = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            due.add(new ChildRecord("m-" + i, i < 11 ? dev.palisade.api.enroll.ProofMode.CUSTODIAL
+                    : dev.palisade.api.enroll.ProofMode.RELAY, Instant.now()));
+        }
+        assertEquals(List.of(5, 5, 2), rounds.batches(due).stream().map(List::size).toList());
+    }
 }
