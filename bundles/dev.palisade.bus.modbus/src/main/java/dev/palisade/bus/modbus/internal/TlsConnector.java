@@ -60,6 +60,11 @@ final class TlsConnector implements Connector {
     private volatile long nextRecheck;
     /** When the open connection's handshake was verified (nanos). */
     private volatile long verifiedNanos;
+    /** How long open sessions run on while the trust service is absent (being replaced): then they close. */
+    static final Duration TRUST_ABSENT_GRACE = Duration.ofSeconds(10);
+    /** Since when the trust service has been absent at a recheck (nanos); meaningful while {@link #trustAbsent}. */
+    private volatile long trustAbsentSince;
+    private volatile boolean trustAbsent;
 
     TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
             String expectedIdentity, Consumer<PeerIdentity> accepted) {
@@ -106,8 +111,19 @@ final class TlsConnector implements Connector {
         nextRecheck = now + recheckNanos;
         TrustService trustService = trust.get();
         if (trustService == null) {
-            return null; // the service is being replaced: the next handshake will need it
+            // Being replaced (an update): open sessions may run on for a short grace, not for the whole gap —
+            // a deny-list entry or a revocation made meanwhile would otherwise go unchecked (fail closed).
+            if (!trustAbsent) {
+                trustAbsent = true;
+                trustAbsentSince = now;
+                return null;
+            }
+            long absentNanos = now - trustAbsentSince;
+            return absentNanos <= TRUST_ABSENT_GRACE.toNanos() ? null
+                    : "the trust service has been unavailable for " + TimeUnit.NANOSECONDS.toSeconds(absentNanos)
+                            + " s; the device cannot be verified again (fail closed)";
         }
+        trustAbsent = false;
         try {
             Verdict verdict = trustService.verify(new TrustRequest(domain, der(tls.peerChain()), Purpose.SERVER, null,
                     expectedIdentity));
@@ -134,10 +150,15 @@ final class TlsConnector implements Connector {
                 trustService.trustManager(domain, expectedIdentity));
         Socket plain = PLAIN.connect(host, port, timeoutMillis);
         TlsClientProtocol protocol;
+        HandshakeDeadline deadline = null;
         try {
             plain.setSoTimeout(timeoutMillis);
-            protocol = new TlsClientProtocol(plain.getInputStream(), plain.getOutputStream());
+            // The whole handshake within the timeout, not only each read: a peer trickling a byte now and then
+            // would otherwise hold the device's connection thread for as long as it likes.
+            deadline = new HandshakeDeadline(plain, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            protocol = new TlsClientProtocol(deadline, plain.getOutputStream());
             protocol.connect(client);
+            deadline.disarm();
             plain.setSoTimeout(0);
         } catch (IOException | RuntimeException e) {
             plain.close();
@@ -157,13 +178,61 @@ final class TlsConnector implements Connector {
                     + " proven identity has no session binding", host, port, client.protocol(), client.bindingProblem());
         }
         TlsSocket socket = new TlsSocket(plain, protocol, client.peerChain(), "tls://" + host + ":" + port);
+        boolean handedOut = false;
         try {
             accepted.accept(peer(trustService, client.peerChain(), binding));
-        } catch (IOException e) {
-            socket.close();
-            throw e;
+            handedOut = true;
+        } catch (RuntimeException e) {
+            throw new IOException("the trust service failed to verify the device (fail closed): " + e, e);
+        } finally {
+            if (!handedOut) {
+                socket.close(); // never leak the connection, whatever the trust service or the listener threw
+            }
         }
         return socket;
+    }
+
+    /**
+     * The socket's input during the handshake: each read waits at most until the handshake's
+     * deadline (the socket timeout is set to what is left), and none starts after it.
+     */
+    private static final class HandshakeDeadline extends java.io.FilterInputStream {
+        private final Socket socket;
+        private final long deadlineNanos;
+        private volatile boolean armed = true;
+
+        HandshakeDeadline(Socket socket, long deadlineNanos) throws IOException {
+            super(socket.getInputStream());
+            this.socket = socket;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void disarm() {
+            armed = false;
+        }
+
+        private void beforeRead() throws IOException {
+            if (!armed) {
+                return;
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new java.net.SocketTimeoutException("the TLS handshake did not complete within its timeout");
+            }
+            socket.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+
+        @Override
+        public int read() throws IOException {
+            beforeRead();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            beforeRead();
+            return super.read(b, off, len);
+        }
     }
 
     private static List<byte[]> der(List<X509Certificate> chain) throws CertificateEncodingException {
