@@ -105,7 +105,7 @@ public record Challenges(String hub, String gateway, List<Entry> entries) {
      * @throws ProtocolException naming the first thing wrong
      */
     public static Challenges parse(byte[] json) throws ProtocolException {
-        Fields f = Fields.message(json, TYPE);
+        Fields f = Fields.message(json, TYPE, Wire.MAX_ANSWER_BYTES);
         String hub = f.id("hub");
         String gateway = f.id("gateway");
         List<Object> items = f.array("entries", 1, Wire.MAX_BATCH);

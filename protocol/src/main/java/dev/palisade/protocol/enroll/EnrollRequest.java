@@ -89,7 +89,7 @@ public record EnrollRequest(List<ChildRequest> children) {
      * @throws ProtocolException naming the first thing wrong
      */
     public static EnrollRequest parse(byte[] json) throws ProtocolException {
-        Fields f = Fields.message(json, TYPE);
+        Fields f = Fields.message(json, TYPE, Wire.MAX_REQUEST_BYTES);
         List<Object> items = f.array("children", 1, Wire.MAX_BATCH);
         List<ChildRequest> children = new ArrayList<>(items.size());
         Set<String> ids = new HashSet<>();

@@ -34,7 +34,7 @@ public record ErrorAnswer(Reason reason, String detail) {
      * @throws ProtocolException naming the first thing wrong
      */
     public static ErrorAnswer parse(byte[] json) throws ProtocolException {
-        Fields.Refusal r = Fields.refusal(Fields.message(json, TYPE), "reason");
+        Fields.Refusal r = Fields.refusal(Fields.message(json, TYPE, Wire.MAX_ANSWER_BYTES), "reason");
         return new ErrorAnswer(r.reason(), r.detail());
     }
 
@@ -47,7 +47,7 @@ public record ErrorAnswer(Reason reason, String detail) {
      * @throws ProtocolException if it is not a protocol message of this version
      */
     public static String typeOf(byte[] json) throws ProtocolException {
-        Fields f = new Fields(JsonReader.parseObject(json, Wire.MAX_MESSAGE_BYTES), "");
+        Fields f = new Fields(Fields.parse(json, Wire.MAX_ANSWER_BYTES), "");
         long v = f.integer("v", 0, Long.MAX_VALUE);
         if (v != Wire.VERSION) {
             throw new ProtocolException("unsupported protocol version " + v + " (this side speaks " + Wire.VERSION + ")");

@@ -26,9 +26,15 @@ final class Fields {
         this.path = path;
     }
 
-    /** Reads a top-level message and checks its version and type. */
-    static Fields message(byte[] json, String expectedType) throws ProtocolException {
-        Fields f = new Fields(JsonReader.parseObject(json, Wire.MAX_MESSAGE_BYTES), "");
+    /** Parses a message of at most {@code maxBytes} under the protocol's per-array, value and string limits. */
+    static Map<String, Object> parse(byte[] json, int maxBytes) throws ProtocolException {
+        return JsonReader.parseObject(json, new JsonReader.Limits(maxBytes, Wire.MAX_BATCH, Wire.MAX_JSON_VALUES,
+                Wire.MAX_STRING_CHARS));
+    }
+
+    /** Reads a top-level message of at most {@code maxBytes} and checks its version and type. */
+    static Fields message(byte[] json, String expectedType, int maxBytes) throws ProtocolException {
+        Fields f = new Fields(parse(json, maxBytes), "");
         long v = f.integer("v", 0, Long.MAX_VALUE);
         if (v != Wire.VERSION) {
             throw new ProtocolException("unsupported protocol version " + v + " (this side speaks " + Wire.VERSION + ")");
@@ -128,6 +134,10 @@ final class Fields {
         }
         if (!text.endsWith("Z") || t.getNano() % 1_000_000 != 0) {
             throw new ProtocolException(at(name) + " must be UTC ('Z') with at most millisecond precision");
+        }
+        if (t.isBefore(Instant.EPOCH)) {
+            // Signed as an unsigned 64-bit millisecond count (§6): a time before 1970 has no encoding.
+            throw new ProtocolException(at(name) + " \"" + abbreviate(text) + "\" is before 1970-01-01T00:00:00Z");
         }
         return t;
     }

@@ -13,21 +13,43 @@ import java.util.Map;
  * A strict RFC 8259 parser for the protocol's messages: UTF-8 only (malformed bytes refused),
  * objects without duplicate names, integers only (no fractions or exponents: the protocol has
  * none), bounded nesting. Objects become {@code Map<String,Object>}, arrays {@code List<Object>},
- * numbers {@code Long}. Written here rather than taken from a library so that the hub and the
+ * numbers {@code Long}.
+ * <p>
+ * Every bound a hostile peer could use to make the tree large is enforced <em>while</em> parsing,
+ * at the first value over it ({@link Limits}): items per array, values per message, characters
+ * per string. A tiny JSON value ({@code {}} is two bytes) costs tens of bytes as a Java object, so
+ * checking the counts after the tree is built would let a 16 MiB message of empty objects take
+ * hundreds of megabytes first. Written here rather than taken from a library so that the hub and the
  * gateway bundle need nothing but the JDK and parse exactly the same way.
  */
 final class JsonReader {
 
     private static final int MAX_DEPTH = 8;
 
-    private final String text;
-    private int pos;
-
-    private JsonReader(String text) {
-        this.text = text;
+    /**
+     * What one message may hold.
+     *
+     * @param maxBytes the message's size in bytes, checked before anything is decoded
+     * @param maxArrayItems items in any one array
+     * @param maxValues JSON values in the whole message (objects, arrays, strings, numbers,
+     *        booleans; member names are not counted, each member's value is)
+     * @param maxStringChars characters in any one string, member names included
+     */
+    record Limits(int maxBytes, int maxArrayItems, int maxValues, int maxStringChars) {
     }
 
-    static Map<String, Object> parseObject(byte[] utf8, int maxBytes) throws ProtocolException {
+    private final String text;
+    private final Limits limits;
+    private int pos;
+    private int values;
+
+    private JsonReader(String text, Limits limits) {
+        this.text = text;
+        this.limits = limits;
+    }
+
+    static Map<String, Object> parseObject(byte[] utf8, Limits limits) throws ProtocolException {
+        int maxBytes = limits.maxBytes();
         if (utf8.length > maxBytes) {
             throw new ProtocolException("message is " + utf8.length + " bytes; the limit is " + maxBytes);
         }
@@ -38,12 +60,12 @@ final class JsonReader {
         } catch (CharacterCodingException e) {
             throw new ProtocolException("message is not valid UTF-8");
         }
-        JsonReader reader = new JsonReader(text);
+        JsonReader reader = new JsonReader(text, limits);
         reader.skipSpace();
         if (reader.pos >= text.length() || text.charAt(reader.pos) != '{') {
             throw reader.error("a JSON object");
         }
-        Object value = reader.value(0);
+        Object value = reader.value(0, "");
         reader.skipSpace();
         if (reader.pos != text.length()) {
             throw reader.error("the end of the message");
@@ -53,9 +75,14 @@ final class JsonReader {
         return object;
     }
 
-    private Object value(int depth) throws ProtocolException {
+    /** @param path where this value is, as the protocol's errors name members ({@code children[3].chain}) */
+    private Object value(int depth, String path) throws ProtocolException {
         if (depth > MAX_DEPTH) {
             throw new ProtocolException("JSON nested deeper than " + MAX_DEPTH + " levels at offset " + pos);
+        }
+        if (++values > limits.maxValues()) {
+            throw new ProtocolException("the message has more than " + limits.maxValues() + " JSON values (the limit for this"
+                    + " message type); refused at " + describe(path) + ", offset " + pos);
         }
         skipSpace();
         if (pos >= text.length()) {
@@ -64,11 +91,11 @@ final class JsonReader {
         char c = text.charAt(pos);
         switch (c) {
             case '{':
-                return object(depth);
+                return object(depth, path);
             case '[':
-                return array(depth);
+                return array(depth, path);
             case '"':
-                return string();
+                return string(path);
             case 't':
                 return literal("true", Boolean.TRUE);
             case 'f':
@@ -83,7 +110,7 @@ final class JsonReader {
         }
     }
 
-    private Map<String, Object> object(int depth) throws ProtocolException {
+    private Map<String, Object> object(int depth, String path) throws ProtocolException {
         pos++;
         Map<String, Object> members = new LinkedHashMap<>();
         skipSpace();
@@ -96,10 +123,10 @@ final class JsonReader {
             if (peek() != '"') {
                 throw error("a member name");
             }
-            String name = string();
+            String name = string(path.isEmpty() ? "a member name" : "a member name in " + path);
             skipSpace();
             expect(':');
-            Object value = value(depth + 1);
+            Object value = value(depth + 1, path.isEmpty() ? name : path + "." + name);
             if (members.putIfAbsent(name, value) != null) {
                 throw new ProtocolException("duplicate member \"" + name + "\" before offset " + pos);
             }
@@ -116,7 +143,7 @@ final class JsonReader {
         }
     }
 
-    private List<Object> array(int depth) throws ProtocolException {
+    private List<Object> array(int depth, String path) throws ProtocolException {
         pos++;
         List<Object> items = new ArrayList<>();
         skipSpace();
@@ -125,7 +152,11 @@ final class JsonReader {
             return items;
         }
         while (true) {
-            items.add(value(depth + 1));
+            if (items.size() == limits.maxArrayItems()) {
+                throw new ProtocolException(describe(path) + " has more than " + limits.maxArrayItems()
+                        + " items (the protocol's limit); refused at offset " + pos);
+            }
+            items.add(value(depth + 1, path + "[" + items.size() + "]"));
             skipSpace();
             char c = peek();
             pos++;
@@ -139,10 +170,15 @@ final class JsonReader {
         }
     }
 
-    private String string() throws ProtocolException {
+    private String string(String path) throws ProtocolException {
+        int start = pos;
         pos++;
         StringBuilder out = new StringBuilder();
         while (true) {
+            if (out.length() > limits.maxStringChars()) {
+                throw new ProtocolException(describe(path) + " is a string longer than " + limits.maxStringChars()
+                        + " characters (the protocol's limit); it starts at offset " + start);
+            }
             if (pos >= text.length()) {
                 throw new ProtocolException("unterminated JSON string at the end of the message");
             }
@@ -172,11 +208,16 @@ final class JsonReader {
                     if (pos + 4 > text.length()) {
                         throw new ProtocolException("truncated \\u escape at offset " + (pos - 2));
                     }
-                    try {
-                        out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (NumberFormatException x) {
-                        throw new ProtocolException("bad \\u escape at offset " + (pos - 2));
+                    // Digit by digit: Integer.parseInt would also take "+041" or "-041".
+                    int code = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int digit = hexDigit(text.charAt(pos + k));
+                        if (digit < 0) {
+                            throw new ProtocolException("bad \\u escape at offset " + (pos - 2) + " (four hex digits expected)");
+                        }
+                        code = code * 16 + digit;
                     }
+                    out.append((char) code);
                     pos += 4;
                 }
                 default -> throw new ProtocolException("bad escape '\\" + e + "' at offset " + (pos - 2));
@@ -232,6 +273,20 @@ final class JsonReader {
             }
             pos++;
         }
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    }
+
+    private static String describe(String path) {
+        return path.isEmpty() ? "the message" : path.startsWith("a member name") ? path : "member " + path;
     }
 
     private ProtocolException error(String expected) {

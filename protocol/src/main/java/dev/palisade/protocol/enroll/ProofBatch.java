@@ -74,6 +74,9 @@ public record ProofBatch(String hub, String gateway, String algorithm, byte[] ro
             if (verifiedAt.getNano() % 1_000_000 != 0) {
                 throw new IllegalArgumentException("verifiedAt has sub-millisecond precision; the protocol carries milliseconds");
             }
+            if (verifiedAt.isBefore(Instant.EPOCH)) {
+                throw new IllegalArgumentException("verifiedAt " + verifiedAt + " is before 1970: it is signed as an unsigned count");
+            }
             Challenges.requireId(trustDomain, "trust domain");
             Challenges.requireId(bindingType, "binding type");
             binding = binding.clone();
@@ -208,7 +211,7 @@ public record ProofBatch(String hub, String gateway, String algorithm, byte[] ro
      * @throws ProtocolException naming the first thing wrong
      */
     public static ProofBatch parse(byte[] json) throws ProtocolException {
-        Fields f = Fields.message(json, TYPE);
+        Fields f = Fields.message(json, TYPE, Wire.MAX_PROOF_BYTES);
         String hub = f.id("hub");
         String gateway = f.id("gateway");
         String alg = f.string("alg", 32);

@@ -90,7 +90,7 @@ public record Results(List<Entry> entries) {
      * @throws ProtocolException naming the first thing wrong
      */
     public static Results parse(byte[] json) throws ProtocolException {
-        Fields f = Fields.message(json, TYPE);
+        Fields f = Fields.message(json, TYPE, Wire.MAX_ANSWER_BYTES);
         List<Object> items = f.array("entries", 1, Wire.MAX_BATCH);
         List<Entry> entries = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {

@@ -41,7 +41,7 @@ public record Unenroll(List<String> children) {
      * @throws ProtocolException naming the first thing wrong
      */
     public static Unenroll parse(byte[] json) throws ProtocolException {
-        Fields f = Fields.message(json, TYPE);
+        Fields f = Fields.message(json, TYPE, Wire.MAX_UNENROLL_BYTES);
         List<Object> items = f.array("children", 1, Wire.MAX_BATCH);
         List<String> children = new ArrayList<>(items.size());
         Set<String> seen = new HashSet<>();

@@ -148,15 +148,15 @@ class MessagesTest {
 
     @Test
     void sizeLimitsHoldBeforeAnyParsing() {
-        byte[] huge = new byte[Wire.MAX_MESSAGE_BYTES + 1];
-        assertTrue(refusal(huge, Unenroll::parse).contains("message is 16777217 bytes; the limit is 16777216"));
+        byte[] huge = new byte[Wire.MAX_UNENROLL_BYTES + 1];
+        assertTrue(refusal(huge, Unenroll::parse).contains("message is 262145 bytes; the limit is 262144"));
         assertTrue(refusal(new byte[] {'{', (byte) 0xC3, '}'}, Unenroll::parse).contains("not valid UTF-8"));
         List<String> many = new ArrayList<>();
         for (int i = 0; i <= Wire.MAX_BATCH; i++) {
             many.add("\"c" + i + "\"");
         }
         assertTrue(refusal(utf8("{\"v\":1,\"type\":\"unenroll\",\"children\":[" + String.join(",", many) + "]}"), Unenroll::parse)
-                .contains("children has 1025 items; it must have 1..1024"));
+                .contains("member children has more than 1024 items"));
     }
 
     @Test

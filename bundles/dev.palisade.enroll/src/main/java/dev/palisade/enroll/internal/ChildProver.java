@@ -3,6 +3,7 @@ package dev.palisade.enroll.internal;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,8 +31,17 @@ sealed interface ChildProver {
     /** @return the mode of this prover */
     Mode mode();
 
-    /** @return the leaf certificate the child is enrolled with */
-    X509Certificate leaf();
+    /**
+     * @return the chain the child is enrolled with, leaf first, as captured when this prover was
+     *         made: the request sends this chain and the proof covers its leaf, so both are the same
+     *         even if the device reconnects (and presents another certificate) meanwhile
+     */
+    List<X509Certificate> chain();
+
+    /** @return the leaf certificate the child is enrolled with, {@code chain().get(0)} */
+    default X509Certificate leaf() {
+        return chain().get(0);
+    }
 
     /**
      * Makes the child's proof for a challenge (without its inclusion path).
@@ -43,10 +53,13 @@ sealed interface ChildProver {
     CompletionStage<ProofBatch.ChildProof> prove(SignedBytes.Binding binding, byte[] enrollment);
 
     /** The child signs through its bus ({@code LeafDevice.signer()}). */
-    record Relay(String child, X509Certificate leaf, ChildSigner signer) implements ChildProver {
+    record Relay(String child, List<X509Certificate> chain, ChildSigner signer) implements ChildProver {
         public Relay {
             Objects.requireNonNull(child, "child");
-            Objects.requireNonNull(leaf, "leaf");
+            chain = List.copyOf(chain);
+            if (chain.isEmpty()) {
+                throw new IllegalArgumentException("child '" + child + "': empty chain");
+            }
             Objects.requireNonNull(signer, "signer");
         }
 
@@ -58,7 +71,7 @@ sealed interface ChildProver {
         @Override
         public CompletionStage<ProofBatch.ChildProof> prove(SignedBytes.Binding binding, byte[] enrollment) {
             byte[] statement = SignedBytes.childStatement(Mode.RELAY, binding.hub(), binding.gateway(), child, enrollment,
-                    binding.nonce(), der(leaf));
+                    binding.nonce(), der(leaf()));
             return signer.sign(statement).thenApply(sig -> signed(this, enrollment, sig));
         }
     }
@@ -76,8 +89,8 @@ sealed interface ChildProver {
         }
 
         @Override
-        public X509Certificate leaf() {
-            return peer.chain().get(0);
+        public List<X509Certificate> chain() {
+            return peer.chain();
         }
 
         @Override
@@ -95,10 +108,13 @@ sealed interface ChildProver {
      * The child has no cryptography; its key is on the gateway's token. Signing may block on the
      * token: the caller runs {@code prove} on its own executor.
      */
-    record Custodial(String child, X509Certificate leaf, Signer childKey) implements ChildProver {
+    record Custodial(String child, List<X509Certificate> chain, Signer childKey) implements ChildProver {
         public Custodial {
             Objects.requireNonNull(child, "child");
-            Objects.requireNonNull(leaf, "leaf");
+            chain = List.copyOf(chain);
+            if (chain.isEmpty()) {
+                throw new IllegalArgumentException("child '" + child + "': empty chain");
+            }
             Objects.requireNonNull(childKey, "childKey");
         }
 
@@ -110,7 +126,7 @@ sealed interface ChildProver {
         @Override
         public CompletionStage<ProofBatch.ChildProof> prove(SignedBytes.Binding binding, byte[] enrollment) {
             byte[] statement = SignedBytes.childStatement(Mode.CUSTODIAL, binding.hub(), binding.gateway(), child, enrollment,
-                    binding.nonce(), der(leaf));
+                    binding.nonce(), der(leaf()));
             try {
                 return CompletableFuture.completedFuture(signed(this, enrollment, childKey.sign(statement)));
             } catch (IdentityException | RuntimeException e) {

@@ -46,4 +46,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Hub request timeout (s)", description = "How long to wait for each answer of the hub.")
     int request_timeout_seconds() default 20;
+
+    @AttributeDefinition(name = "Attestation max age (s)",
+            description = "The hub's limit on the age of the TLS handshake an attest proof attests (the hub's"
+                    + " attestation max age, 24 h by default). A proof whose handshake is older than this less a"
+                    + " 10-minute margin is not sent: the child waits for its device to reconnect (a fresh handshake).")
+    int attest_max_age_seconds() default 86400;
 }

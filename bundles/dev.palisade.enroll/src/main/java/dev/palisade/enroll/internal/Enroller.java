@@ -80,8 +80,13 @@ final class Enroller {
     private final Instant started;
     private final Map<String, ChildState> published = new ConcurrentHashMap<>();
     private final HubRounds rounds;
+    private final TelemetryGate gate;
     private volatile String problem = "";
     private boolean dirty;
+    /** The hub and gateway ids the loaded states were reached with; null once checked against the current ones. */
+    private StateFile.Saved loadedIds;
+    /** Set when an unreadable state file could not be moved aside: saving would destroy it. */
+    private boolean mustNotSave;
 
     Enroller(Settings settings, Environment env, StateFile file, Clock clock, Changes changes) {
         this.settings = settings;
@@ -90,23 +95,28 @@ final class Enroller {
         this.clock = clock;
         this.changes = changes;
         this.rounds = new HubRounds(settings, this);
+        this.gate = new TelemetryGate(child -> env.devices().get(child));
         this.started = clock.instant();
     }
 
     /** Loads the saved states (a restart keeps enrolled children enrolled; telemetry flows at once). */
     void load() {
         try {
-            for (ChildRecord r : file.load()) {
+            StateFile.Saved saved = file.load();
+            for (ChildRecord r : saved.children()) {
                 records.put(r.id, r);
                 publish(r);
             }
+            loadedIds = saved;
             LOG.info("Enrollment: {} children loaded from {}", records.size(), file.path());
         } catch (IOException | RuntimeException e) {
             String aside;
             try {
                 aside = " (kept aside as " + file.quarantine() + ")";
-            } catch (IOException moveFailed) {
-                aside = " (and it could not be moved aside: " + moveFailed.getMessage() + ")";
+            } catch (IOException | RuntimeException moveFailed) {
+                mustNotSave = true;
+                aside = " (and it could not be moved aside: " + moveFailed.getMessage() + "; the states are not saved until"
+                        + " it is moved away by hand)";
             }
             problem = "the saved states could not be read: " + e.getMessage() + aside + "; every child is enrolled again";
             LOG.error("Enrollment: {}", problem);
@@ -121,10 +131,13 @@ final class Enroller {
         return Optional.ofNullable(published.get(child));
     }
 
-    /** Whether a child's telemetry may be sent: only once the hub accepted this gateway as its parent. */
+    /**
+     * Whether a child's telemetry may be sent: only once the hub accepted this gateway as its
+     * parent, and only while the device presents the certificate it was enrolled with ({@link TelemetryGate}).
+     */
     boolean enrolled(String child) {
         ChildState s = published.get(child);
-        return s != null && s.status() == EnrollmentStatus.ENROLLED;
+        return s != null && s.status() == EnrollmentStatus.ENROLLED && gate.open(child);
     }
 
     /** @return a problem of the whole bundle (configuration, state file), empty if none */
@@ -145,9 +158,14 @@ final class Enroller {
         return clock.instant();
     }
 
+    Clock clock() {
+        return clock;
+    }
+
     /** One cycle: notice devices, tell the hub about removed children, enroll what is due. */
     void cycle() throws InterruptedException {
         Instant now = clock.instant();
+        checkSavedIds(now);
         reconcile(now);
         List<ChildRecord> forget = records.values().stream().filter(r -> r.hubMustForget).toList();
         if (!forget.isEmpty() && linkUp() == null) {
@@ -171,12 +189,44 @@ final class Enroller {
                     r.due = now.plus(settings.retryMin());
                 }
             } else {
-                for (int from = 0; from < due.size(); from += settings.batchSize()) {
-                    rounds.enroll(due.subList(from, Math.min(due.size(), from + settings.batchSize())));
+                for (List<ChildRecord> batch : rounds.batches(due)) {
+                    rounds.enroll(batch);
                 }
             }
         }
         saveIfChanged();
+    }
+
+    /**
+     * States reached with another hub, or as another gateway (a re-provisioned token, a moved
+     * gateway), say nothing about this configuration: such children start over. Checked once the
+     * gateway's id is known; a file from before ids were recorded is taken as this configuration's.
+     */
+    private void checkSavedIds(Instant now) {
+        String gateway = env.gatewayId();
+        if (loadedIds == null || gateway == null || settings.hubId().isEmpty()) {
+            return;
+        }
+        StateFile.Saved saved = loadedIds;
+        loadedIds = null;
+        boolean sameHub = saved.hubId().isEmpty() || saved.hubId().equals(settings.hubId());
+        boolean sameGateway = saved.gatewayId().isEmpty() || saved.gatewayId().equals(gateway);
+        if (sameHub && sameGateway) {
+            return;
+        }
+        String why = "the saved state was reached with hub '" + saved.hubId() + "' as gateway '" + saved.gatewayId()
+                + "'; now hub '" + settings.hubId() + "' as gateway '" + gateway + "': enrolling again";
+        LOG.warn("Enrollment: {}", why);
+        for (ChildRecord r : records.values()) {
+            r.hubMustForget = false; // the old hub is not ours to tell any more
+            r.leafSha = "";
+            if (r.status == EnrollmentStatus.ENROLLED || r.status == EnrollmentStatus.REFUSED) {
+                r.become(EnrollmentStatus.PENDING, null, why, now);
+                r.due = now;
+            }
+            publish(r);
+        }
+        dirty = true;
     }
 
     /** @return why the link cannot be used now, or null when it is up */
@@ -252,6 +302,7 @@ final class Enroller {
             if (r.status == EnrollmentStatus.PENDING && r.lastAttempt == null) {
                 records.remove(r.id); // never reached the hub: nothing to forget
                 ChildState before = published.remove(r.id);
+                gate.forget(r.id);
                 dirty = true;
                 LOG.info("Enrollment: child '{}' removed before it was enrolled", r.id);
                 if (before != null) {
@@ -397,6 +448,7 @@ final class Enroller {
 
     void publish(ChildRecord r) {
         dirty = true;
+        gate.update(r);
         ChildState now = r.state();
         ChildState before = published.put(r.id, now);
         if (!now.equals(before)) {
@@ -405,11 +457,15 @@ final class Enroller {
     }
 
     void saveIfChanged() {
-        if (!dirty) {
+        if (!dirty || mustNotSave) {
             return;
         }
+        String gateway = env.gatewayId();
+        if (loadedIds != null && (gateway == null || settings.hubId().isEmpty())) {
+            return; // not yet checked against the current ids: keep the file's until it is
+        }
         try {
-            file.save(records.values());
+            file.save(settings.hubId(), gateway == null ? "" : gateway, records.values());
             dirty = false;
             if (problem.startsWith("cannot save")) {
                 problem = "";

@@ -63,10 +63,8 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     private final Map<String, LeafDevice> devices = new ConcurrentHashMap<>();
     private final Map<String, Bundle> deviceOwners = new ConcurrentHashMap<>();
-    /** Custodial signers found, and when a child without one was last looked up (not again for a while). */
-    private final Map<String, Signer> custodialSigners = new ConcurrentHashMap<>();
-    private final Map<String, Instant> custodialMisses = new ConcurrentHashMap<>();
-    private static final java.time.Duration CUSTODIAL_RECHECK = java.time.Duration.ofSeconds(30);
+    /** Custodial signers are looked up each time (the identity bundle caches them); misses are throttled. */
+    private final CustodialSigners custodialSigners;
     private final List<EnrollmentListener> listeners = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -108,6 +106,7 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     EnrollmentComponent(Settings settings, StateFile file, Clock clock, BundleContext context) {
         this.context = context;
+        this.custodialSigners = new CustodialSigners(clock);
         this.enroller = new Enroller(settings, this, file, clock, this::notifyListeners);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palisade-enroll");
@@ -243,33 +242,13 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
     }
 
     /**
-     * The child's key on the token once its certificate is installed. Looked up on the token at
-     * most every {@link #CUSTODIAL_RECHECK} for a child without one ({@code palisade:children
-     * install} makes it known at once).
+     * The child's key on the token once its certificate is installed. Not cached here (a cached
+     * signer went stale at a token loss); a child without one is looked up at most every
+     * {@link CustodialSigners#RECHECK} ({@code palisade:children install} makes it known at once).
      */
     @Override
     public Signer custodialSigner(String child) {
-        Signer known = custodialSigners.get(child);
-        CustodialKeys keys = custodialKeys;
-        if (known != null || keys == null) {
-            return known;
-        }
-        Instant missed = custodialMisses.get(child);
-        if (missed != null && Instant.now().isBefore(missed.plus(CUSTODIAL_RECHECK))) {
-            return null;
-        }
-        try {
-            Optional<Signer> found = keys.signer(child);
-            if (found.isPresent()) {
-                custodialSigners.put(child, found.get());
-                custodialMisses.remove(child);
-                return found.get();
-            }
-        } catch (IdentityException | RuntimeException e) {
-            LOG.debug("Enrollment: no custodial key for '{}' now: {}", child, e.getMessage());
-        }
-        custodialMisses.put(child, Instant.now());
-        return null;
+        return custodialSigners.lookup(custodialKeys, child);
     }
 
     @Override
@@ -302,8 +281,7 @@ public final class EnrollmentComponent implements Enrollment, HealthIndicator, E
 
     /** After an install: look the child's key up again at the next cycle, and enroll it now. */
     CompletionStage<ChildState> installed(String child) {
-        custodialSigners.remove(child);
-        custodialMisses.remove(child);
+        custodialSigners.forget(child);
         return enroll(child);
     }
 

@@ -34,6 +34,8 @@ import dev.palisade.protocol.enroll.Unenroll;
  */
 final class HubRounds {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HubRounds.class);
+
     static final String REQUEST = "enroll/request";
     static final String PROOF = "enroll/proof";
     static final String REMOVE = "enroll/remove";
@@ -55,6 +57,49 @@ final class HubRounds {
         this.enroller = enroller;
     }
 
+    /**
+     * Custodial children per batch: each costs a token signature made one by one while the
+     * challenges run out (60 s). Starts at the batch size, halves after a round whose challenges
+     * would have expired before all its custodial children were signed, doubles back after a
+     * round that made it.
+     */
+    private int custodialBudget = Settings.MAX_BATCH;
+
+    int custodialBudget() {
+        return Math.min(custodialBudget, settings.batchSize());
+    }
+
+    /** Splits due children into batches of at most batch.size, each with at most {@link #custodialBudget} custodial ones. */
+    List<List<ChildRecord>> batches(List<ChildRecord> due) {
+        List<List<ChildRecord>> batches = new ArrayList<>();
+        List<ChildRecord> current = new ArrayList<>();
+        int custodial = 0;
+        for (ChildRecord r : due) {
+            boolean isCustodial = r.mode == ProofMode.CUSTODIAL;
+            if (current.size() == settings.batchSize() || (isCustodial && custodial == custodialBudget())) {
+                batches.add(current);
+                current = new ArrayList<>();
+                custodial = 0;
+            }
+            current.add(r);
+            custodial += isCustodial ? 1 : 0;
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    void adjustBudget(ProofRound.Outcome out, long custodialAsked) {
+        if (out.outOfTime()) {
+            custodialBudget = Math.max(1, (int) Math.min(custodialBudget(), custodialAsked) / 2);
+            LOG.warn("Enrollment: challenges would have expired before the token signed every custodial child of the batch;"
+                    + " now at most {} custodial children per batch", custodialBudget);
+        } else if (custodialAsked >= custodialBudget() && custodialBudget < Settings.MAX_BATCH) {
+            custodialBudget = Math.min(Settings.MAX_BATCH, custodialBudget * 2);
+        }
+    }
+
     /** One proof round for up to a batch of due children. */
     void enroll(List<ChildRecord> batch) throws InterruptedException {
         Enroller.Environment env = enroller.env();
@@ -67,7 +112,9 @@ final class HubRounds {
             LeafDevice device = env.devices().get(r.id);
             try {
                 ChildProver prover = proverFor(r.id, device, env);
-                List<byte[]> chain = chainOf(r.id, device, env);
+                // The chain and leaf come from the prover, captured once: read again from the device, they could
+                // be another certificate's (a reconnection in between) and the hub would refuse the proof.
+                List<byte[]> chain = prover.chain().stream().map(ChildProver::der).toList();
                 asked.add(new EnrollRequest.ChildRequest(r.id, prover.mode(), chain));
                 provers.add(prover);
                 byId.put(r.id, r);
@@ -83,7 +130,8 @@ final class HubRounds {
             byte[] answer = call(env.link(), REQUEST, new EnrollRequest(asked).toJson());
             Challenges challenges = Challenges.parse(expect(answer, "challenges"));
             ProofRound.Outcome out = ProofRound.run(settings.hubId(), env.gatewayId(), challenges, provers, env.gatewaySigner(),
-                    settings.childTimeout());
+                    settings.childTimeout(), enroller.clock());
+            adjustBudget(out, provers.stream().filter(p -> p.mode() == Mode.CUSTODIAL).count());
             out.refusedByHub().forEach((child, entry) -> enroller.refusedByHub(byId.remove(child), entry.refused(), entry.detail()));
             out.failedLocally().forEach((child, why) -> enroller.failedLocally(byId.remove(child), why));
             if (out.batch() == null) {
@@ -147,10 +195,19 @@ final class HubRounds {
                 ChildSigner signer = device.signer().orElseThrow();
                 PeerIdentity peer = device.identity().orElseThrow(() -> new IllegalStateException(
                         "relay: the device can sign but has not presented its certificate to the gateway yet"));
-                return new ChildProver.Relay(child, peer.chain().get(0), signer);
+                return new ChildProver.Relay(child, peer.chain(), signer);
             }
             case ATTEST -> {
-                return new ChildProver.Attest(child, device.identity().orElseThrow());
+                PeerIdentity peer = device.identity().orElseThrow();
+                // The hub refuses an attestation of a handshake older than its limit (MODE_NOT_ALLOWED): never send
+                // one, wait for the bus to open a fresh session (Modbus: tls.reverify.seconds, docs/modbus.md).
+                Duration age = Duration.between(peer.verifiedAt(), enroller.now());
+                if (age.compareTo(settings.attestUsableAge()) > 0) {
+                    throw new IllegalStateException("attest: the device's TLS handshake was verified at " + peer.verifiedAt() + " ("
+                            + age.toMinutes() + " min ago); the hub accepts at most " + settings.attestMaxAge().toMinutes()
+                            + " min: waiting for the device to reconnect with a fresh handshake");
+                }
+                return new ChildProver.Attest(child, peer);
             }
             default -> {
                 Signer custodial = env.custodialSigner(child);
@@ -158,15 +215,9 @@ final class HubRounds {
                     throw new IllegalStateException("custodial: no key for this child on the gateway's token, or no certificate"
                             + " installed for it yet (palisade:children csr " + child + ", then install; docs/enrollment.md)");
                 }
-                return new ChildProver.Custodial(child, custodial.chain().get(0), custodial);
+                return new ChildProver.Custodial(child, custodial.chain(), custodial);
             }
         }
-    }
-
-    private static List<byte[]> chainOf(String child, LeafDevice device, Enroller.Environment env) {
-        List<java.security.cert.X509Certificate> chain = device.identity().map(PeerIdentity::chain)
-                .orElseGet(() -> env.custodialSigner(child).chain());
-        return chain.stream().map(ChildProver::der).toList();
     }
 
     /** @return the answer, if it is of the expected type; an error answer becomes a round failure */

@@ -1,6 +1,8 @@
 package dev.palisade.enroll.internal;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +17,7 @@ import dev.palisade.api.identity.SignatureValue;
 import dev.palisade.api.identity.Signer;
 import dev.palisade.protocol.enroll.BatchAssembler;
 import dev.palisade.protocol.enroll.Challenges;
+import dev.palisade.protocol.enroll.Mode;
 import dev.palisade.protocol.enroll.ProofBatch;
 import dev.palisade.protocol.enroll.Reason;
 import dev.palisade.protocol.enroll.SignedBytes;
@@ -33,9 +36,18 @@ final class ProofRound {
      * @param refusedByHub children the hub refused at the request, with its reason and detail
      * @param failedLocally children whose proof could not be made here (device offline, timeout,
      *        wrong algorithm), with a one-line reason; they stay pending and are retried
+     * @param outOfTime whether some children were not proven because their challenge would have
+     *        expired first (a slow token): the caller makes smaller batches
      */
-    record Outcome(ProofBatch batch, Map<String, Challenges.Entry> refusedByHub, Map<String, String> failedLocally) {
+    record Outcome(ProofBatch batch, Map<String, Challenges.Entry> refusedByHub, Map<String, String> failedLocally,
+            boolean outOfTime) {
     }
+
+    /** Left of a challenge's lifetime for the batch signature, the send and the hub's verification. */
+    static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
+    /** The hub's default challenge lifetime and its largest (docs/protocol.md §5.1). */
+    private static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(60);
+    private static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
 
     /** The hub's answer does not fit the request: refuse it whole (a wrong hub id above all). */
     static final class ChallengeMismatch extends Exception {
@@ -59,6 +71,18 @@ final class ProofRound {
      */
     static Outcome run(String expectedHub, String gateway, Challenges challenges, List<ChildProver> provers, Signer gatewayKey,
             Duration childTimeout) throws ChallengeMismatch, IdentityException, InterruptedException {
+        return run(expectedHub, gateway, challenges, provers, gatewayKey, childTimeout, Clock.systemUTC());
+    }
+
+    /**
+     * As above, on this clock. A custodial child is signed on the token one by one, on this
+     * thread: before each, and before the batch signature, the challenge's {@code expires} is
+     * checked (less {@link #EXPIRY_MARGIN}); a child whose challenge would expire first is not
+     * signed for (it fails locally, is retried, and {@link Outcome#outOfTime} asks for smaller
+     * batches) — a token signature spent on a proof the hub must refuse helps no one.
+     */
+    static Outcome run(String expectedHub, String gateway, Challenges challenges, List<ChildProver> provers, Signer gatewayKey,
+            Duration childTimeout, Clock clock) throws ChallengeMismatch, IdentityException, InterruptedException {
         if (!challenges.hub().equals(expectedHub)) {
             throw new ChallengeMismatch("the hub answered as '" + challenges.hub() + "', this gateway is configured for hub '"
                     + expectedHub + "': proofs are not made for another hub");
@@ -74,6 +98,11 @@ final class ProofRound {
         List<CompletableFuture<ProofBatch.ChildProof>> pending = new ArrayList<>();
         List<SignedBytes.Binding> bindings = new ArrayList<>();
         List<ChildProver> proving = new ArrayList<>();
+        List<Instant> expiries = new ArrayList<>();
+        List<Instant> expiresOnWire = new ArrayList<>();
+        boolean outOfTime = false;
+        Instant received = clock.instant();
+        Duration slowestCustodial = Duration.ZERO; // what the next token signature may take, as far as this round knows
         for (int i = 0; i < provers.size(); i++) {
             ChildProver prover = provers.get(i);
             Challenges.Entry entry = challenges.entries().get(i);
@@ -85,10 +114,24 @@ final class ProofRound {
                 refused.put(prover.child(), entry);
                 continue;
             }
+            boolean custodial = prover.mode() == Mode.CUSTODIAL;
+            Instant deadline = localDeadline(entry.expires(), received);
+            if (custodial && expiresSoon(deadline, clock, slowestCustodial)) {
+                failed.put(prover.child(), expiredDetail(entry.expires()));
+                outOfTime = true;
+                continue;
+            }
             SignedBytes.Binding binding = new SignedBytes.Binding(expectedHub, gateway, entry.nonce(), ChildProver.der(prover.leaf()));
             bindings.add(binding);
             proving.add(prover);
-            pending.add(startProof(prover, binding, entry.enrollment()));
+            expiries.add(deadline);
+            expiresOnWire.add(entry.expires());
+            Instant started = clock.instant();
+            pending.add(startProof(prover, binding, entry.enrollment())); // custodial: signed on this thread, now
+            if (custodial) {
+                Duration took = Duration.between(started, clock.instant());
+                slowestCustodial = took.compareTo(slowestCustodial) > 0 ? took : slowestCustodial;
+            }
         }
         BatchAssembler assembler = new BatchAssembler(expectedHub, gateway);
         long deadline = System.nanoTime() + childTimeout.toNanos();
@@ -96,6 +139,11 @@ final class ProofRound {
             ChildProver prover = proving.get(i);
             try {
                 ProofBatch.ChildProof proof = pending.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (expiresSoon(expiries.get(i), clock, Duration.ZERO)) {
+                    failed.put(prover.child(), expiredDetail(expiresOnWire.get(i)));
+                    outOfTime = true;
+                    continue;
+                }
                 assembler.add(bindings.get(i), proof);
             } catch (TimeoutException e) {
                 pending.get(i).cancel(false);
@@ -106,7 +154,7 @@ final class ProofRound {
             }
         }
         if (assembler.size() == 0) {
-            return new Outcome(null, refused, failed);
+            return new Outcome(null, refused, failed, outOfTime);
         }
         String algorithm = Signatures.algorithmFor(gatewayKey.publicKey()).orElseThrow(() -> new IdentityException(IdentityException.Reason.KEY_TYPE_UNSUPPORTED,
                 "the gateway's key is not one the enrollment protocol accepts (EC P-256/P-384, RSA ≥ 2048)"));
@@ -114,7 +162,31 @@ final class ProofRound {
         if (!algorithm.equals(signature.algorithm())) {
             throw new IdentityException(IdentityException.Reason.KEY_TYPE_UNSUPPORTED, "the token signed with " + signature.algorithm() + "; the protocol requires " + algorithm);
         }
-        return new Outcome(assembler.assemble(algorithm, signature.value()), refused, failed);
+        return new Outcome(assembler.assemble(algorithm, signature.value()), refused, failed, outOfTime);
+    }
+
+    /**
+     * The challenge's expiry on this gateway's clock. The hub's clock decides expiry; the two
+     * clocks may disagree, so what counts is the lifetime left when the answer arrived
+     * ({@code expires} less the local time then), taken as the hub's default of 60 s when it is
+     * not a lifetime the hub can have (≤ 0 or over 10 min: the clocks are skewed).
+     */
+    private static Instant localDeadline(Instant expires, Instant received) {
+        Duration left = Duration.between(received, expires);
+        if (left.isNegative() || left.isZero() || left.compareTo(MAX_LIFETIME) > 0) {
+            left = DEFAULT_LIFETIME;
+        }
+        return received.plus(left);
+    }
+
+    /** @return whether work taking {@code ahead}, then the margin, would end at or after the (local) expiry */
+    private static boolean expiresSoon(Instant expires, Clock clock, Duration ahead) {
+        return !clock.instant().plus(ahead).plus(EXPIRY_MARGIN).isBefore(expires);
+    }
+
+    private static String expiredDetail(Instant expires) {
+        return "the hub's challenge (valid until " + expires + ") would expire before this proof reached it (a slow token);"
+                + " retried in a smaller batch";
     }
 
     private static CompletableFuture<ProofBatch.ChildProof> startProof(ChildProver prover, SignedBytes.Binding binding,

@@ -8,11 +8,14 @@ import java.time.Duration;
  * @param hubId the hub's id; empty when not configured (then nothing is enrolled: fail closed)
  * @param startSettle how long after start a child saved from before, whose bus bundle runs, may
  *        take to reappear before it counts as removed while the gateway was down; zero: never
+ * @param attestMaxAge the hub's limit on the age of an attested TLS handshake
  */
 record Settings(String hubId, int batchSize, Duration retryMin, Duration retryMax, Duration refusedRetry,
-        Duration childTimeout, Duration requestTimeout, Duration removalGrace, Duration startSettle) {
+        Duration childTimeout, Duration requestTimeout, Duration removalGrace, Duration startSettle, Duration attestMaxAge) {
 
     static final int MAX_BATCH = 1000;
+    /** Kept below the hub's attestation limit: the round's own duration and clock skew. */
+    static final Duration ATTEST_MARGIN = Duration.ofMinutes(10);
 
     static Settings of(EnrollConfig c) {
         return new Settings(c.hub_id().trim(), bounded("batch.size", c.batch_size(), 1, MAX_BATCH),
@@ -21,7 +24,13 @@ record Settings(String hubId, int batchSize, Duration retryMin, Duration retryMa
                 seconds("child.timeout.seconds", c.child_timeout_seconds(), 1),
                 seconds("request.timeout.seconds", c.request_timeout_seconds(), 1),
                 seconds("removal.grace.seconds", c.removal_grace_seconds(), 0),
-                seconds("start.settle.seconds", c.start_settle_seconds(), 0));
+                seconds("start.settle.seconds", c.start_settle_seconds(), 0),
+                Duration.ofSeconds(bounded("attest.max.age.seconds", c.attest_max_age_seconds(), 3600, 30 * 86_400)));
+    }
+
+    /** @return the oldest handshake this gateway attests: the hub's limit less {@link #ATTEST_MARGIN} */
+    Duration attestUsableAge() {
+        return attestMaxAge.minus(ATTEST_MARGIN);
     }
 
     private static int bounded(String name, int value, int min, int max) {

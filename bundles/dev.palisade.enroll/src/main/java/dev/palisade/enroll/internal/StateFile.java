@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,12 +21,27 @@ import dev.palisade.api.enroll.ProofMode;
 /**
  * The children's states on disk: a properties file replaced atomically (written beside, synced,
  * renamed over), so that a crash leaves the old file or the new one, never a mix. Read once at
- * start; a file that cannot be read is kept aside (renamed with {@code .unreadable}) and named in
- * the error, and the children start pending, which re-enrollment repairs.
+ * start; a file that cannot be read is kept aside (renamed with {@code .unreadable}, never over an
+ * earlier one) and named in the error, and the children start pending, which re-enrollment repairs.
+ * The file also records the hub and gateway ids the states were reached with: enrollments with
+ * another hub, or as another gateway, are not this configuration's.
  */
 final class StateFile {
 
     private static final String VERSION = "1";
+    /** Keys every child entry has (id, mode, since, status): bounds {@code count} by the file's size. */
+    private static final int REQUIRED_KEYS = 4;
+
+    /**
+     * What the file holds.
+     *
+     * @param hubId the hub the states were reached with; empty in a file written before ids were recorded
+     * @param gatewayId the gateway id they were reached as; empty likewise
+     * @param children the saved children
+     */
+    record Saved(String hubId, String gatewayId, List<ChildRecord> children) {
+        static final Saved NONE = new Saved("", "", List.of());
+    }
     private final Path file;
 
     StateFile(Path file) {
@@ -39,22 +53,35 @@ final class StateFile {
     }
 
     /**
-     * @return the saved children, empty when there is no file yet
+     * @return the saved states, {@link Saved#NONE} when there is no file yet
      * @throws IOException if the file exists but cannot be read or parsed (the message names the
-     *         file and the entry)
+     *         file and the entry); never a RuntimeException
      */
-    List<ChildRecord> load() throws IOException {
+    Saved load() throws IOException {
         if (!Files.exists(file)) {
-            return List.of();
+            return Saved.NONE;
         }
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             p.load(in);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": not a properties file (" + e.getMessage() + ")", e);
         }
         if (!VERSION.equals(p.getProperty("version"))) {
             throw new IOException(file + ": unknown version '" + p.getProperty("version") + "' (this bundle writes " + VERSION + ")");
         }
-        int count = Integer.parseInt(p.getProperty("count", "0"));
+        String countText = p.getProperty("count", "0");
+        int count;
+        try {
+            count = Integer.parseInt(countText);
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": count '" + countText + "' is not a number", e);
+        }
+        // Never trusted for an allocation: each entry has REQUIRED_KEYS keys, so the file itself bounds it.
+        if (count < 0 || count > p.size() / REQUIRED_KEYS) {
+            throw new IOException(file + ": count " + count + " does not match the file (" + p.size() + " keys hold at most "
+                    + p.size() / REQUIRED_KEYS + " children)");
+        }
         List<ChildRecord> children = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String k = i + ".";
@@ -75,17 +102,22 @@ final class StateFile {
                 r.parked = Boolean.parseBoolean(p.getProperty(k + "parked", "false"));
                 r.owner = p.getProperty(k + "owner", "");
                 children.add(r);
-            } catch (IllegalArgumentException | DateTimeParseException e) {
+            } catch (RuntimeException e) {
                 throw new IOException(file + ": child entry " + i + " is invalid: " + e.getMessage(), e);
             }
         }
-        return children;
+        return new Saved(p.getProperty("hub", ""), p.getProperty("gateway", ""), children);
     }
 
-    /** Replaces the file with these children's states. */
-    void save(Collection<ChildRecord> children) throws IOException {
+    /**
+     * Replaces the file with these children's states, reached with this hub as this gateway.
+     * Durable when it returns: the new file's content and the rename are both synced.
+     */
+    void save(String hubId, String gatewayId, Collection<ChildRecord> children) throws IOException {
         Properties p = new Properties();
         p.setProperty("version", VERSION);
+        p.setProperty("hub", hubId);
+        p.setProperty("gateway", gatewayId);
         p.setProperty("count", Integer.toString(children.size()));
         int i = 0;
         for (ChildRecord r : children) {
@@ -111,12 +143,23 @@ final class StateFile {
             channel.force(true);
         }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // The rename is a change of the directory: until the directory is synced, a power loss may
+        // bring back the old file (or none) although save() returned.
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
     }
 
-    /** Keeps an unreadable file aside so that the next save does not destroy the evidence. */
+    /**
+     * Keeps an unreadable file aside so that the next save does not destroy the evidence; an
+     * earlier unreadable file is never overwritten ({@code .unreadable}, {@code .unreadable.1}, …).
+     */
     Path quarantine() throws IOException {
         Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
-        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+        for (int n = 1; Files.exists(aside); n++) {
+            aside = file.resolveSibling(file.getFileName() + ".unreadable." + n);
+        }
+        Files.move(file, aside);
         return aside;
     }
 

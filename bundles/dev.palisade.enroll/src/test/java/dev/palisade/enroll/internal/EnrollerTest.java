@@ -70,6 +70,7 @@ class EnrollerTest {
     Path dir;
 
     private Instant now = Instant.parse("2026-11-21T10:00:00Z");
+    private String gatewayId = GW;
     private final Map<String, LeafDevice> devices = new ConcurrentHashMap<>();
     private final ScriptedHub hub = new ScriptedHub();
     private final List<ChildState> changes = new ArrayList<>();
@@ -82,6 +83,7 @@ class EnrollerTest {
         final List<String> topics = new ArrayList<>();
         final List<Integer> batchSizes = new ArrayList<>();
         final List<List<String>> forgotten = new ArrayList<>();
+        final List<EnrollRequest.ChildRequest> requested = new ArrayList<>();
         String hubId = HUB;
         LinkState state = LinkState.UP;
         private final ChallengeClock clock = new ChallengeClock(new SecureRandom(), Duration.ofSeconds(60));
@@ -108,6 +110,7 @@ class EnrollerTest {
 
         private byte[] challenges(EnrollRequest request) {
             batchSizes.add(request.children().size());
+            requested.addAll(request.children());
             List<Challenges.Entry> entries = new ArrayList<>();
             for (EnrollRequest.ChildRequest c : request.children()) {
                 entries.add(refuse.contains(c.child()) ? Challenges.Entry.refusal(c.child(), Reason.CA_NOT_VERIFIED, "verify the CA first")
@@ -139,7 +142,7 @@ class EnrollerTest {
 
         @Override
         public String gatewayId() {
-            return GW;
+            return gatewayId;
         }
 
         @Override
@@ -181,7 +184,8 @@ class EnrollerTest {
             }
         };
         Settings settings = new Settings(hubId, 10, Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120));
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120),
+                Duration.ofHours(24));
         Enroller e = new Enroller(settings, env, new StateFile(dir.resolve("children.properties")), clock, (a, b) -> changes.add(b));
         e.load();
         return e;
@@ -226,6 +230,35 @@ class EnrollerTest {
         assertEquals(EnrollmentStatus.PENDING, c.status());
         assertTrue(c.detail().contains("impostor-hub"), c.detail());
         assertEquals(1, hub.topics.stream().filter("enroll/proof"::equals).count(), "one proof (for dev-a), none to another hub");
+    }
+
+    @Test
+    void statesReachedWithAnotherHubOrAsAnotherGatewayAreEnrolledAgain() throws Exception {
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        enroller(HUB).cycle();
+        assertEquals(1, hub.batchSizes.size());
+
+        Enroller sameIds = enroller(HUB);
+        sameIds.cycle();
+        assertEquals(1, hub.batchSizes.size(), "same hub, same gateway: nothing enrolled again");
+
+        hub.hubId = "hub-2";
+        Enroller otherHub = enroller("hub-2");
+        assertEquals(EnrollmentStatus.ENROLLED, otherHub.state("dev-a").orElseThrow().status(), "as loaded, before the check");
+        otherHub.cycle();
+        assertEquals(2, hub.batchSizes.size(), "enrolled again with the new hub");
+        assertEquals(EnrollmentStatus.ENROLLED, otherHub.state("dev-a").orElseThrow().status());
+
+        gatewayId = "gw-002";
+        Enroller otherGateway = enroller("hub-2");
+        hub.state = LinkState.DOWN;
+        otherGateway.cycle();
+        ChildState a = otherGateway.state("dev-a").orElseThrow();
+        assertEquals(EnrollmentStatus.PENDING, a.status());
+        StateFile.Saved saved = new StateFile(dir.resolve("children.properties")).load();
+        assertEquals(List.of("hub-2", "gw-002", EnrollmentStatus.PENDING),
+                List.of(saved.hubId(), saved.gatewayId(), saved.children().get(0).status), "the file records the new ids");
+        assertFalse(otherGateway.enrolled("dev-a"), "no telemetry under the old gateway's enrollment");
     }
 
     @Test
@@ -327,6 +360,85 @@ class EnrollerTest {
         assertEquals(ProofMode.CUSTODIAL, s.mode());
         assertTrue(s.detail().contains("no key for this child"), s.detail());
         assertEquals(List.of(), hub.topics, "nothing to ask the hub for");
+    }
+
+    @Test
+    void anAttestationOfAHandshakeTheHubWouldFindTooOldIsNeverSent() throws Exception {
+        TestCredential plc = TestPki.leaf(ROOT, "plc-1", TestPki.Kind.DEVICE, YEAR);
+        Instant handshake = now;
+        devices.put("plc-1", new Device("plc-1", new PeerIdentity(plc.chain(), "plc-1", "plant-a", handshake, new byte[0]), null));
+        now = handshake.plus(Duration.ofHours(24)).minus(Settings.ATTEST_MARGIN).plusSeconds(1);
+        Enroller e = enroller(HUB);
+        e.cycle();
+        ChildState s = e.state("plc-1").orElseThrow();
+        assertEquals(ProofMode.ATTEST, s.mode());
+        assertEquals(EnrollmentStatus.PENDING, s.status());
+        assertTrue(s.detail().contains("waiting for the device to reconnect with a fresh handshake"), s.detail());
+        assertEquals(List.of(), hub.topics, "no request, no proof with a stale attestation");
+
+        devices.put("plc-1", new Device("plc-1", new PeerIdentity(plc.chain(), "plc-1", "plant-a", now, new byte[0]), null));
+        now = now.plus(Duration.ofMinutes(10));
+        e.cycle();
+        assertEquals(EnrollmentStatus.ENROLLED, e.state("plc-1").orElseThrow().status(), "after the reconnection");
+    }
+
+    @Test
+    void telemetryFlowsOnlyWhileTheDevicePresentsTheEnrolledCertificate() throws Exception {
+        TestCredential first = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        addRelayDevice("dev-a", first);
+        Enroller e = enroller(HUB);
+        e.cycle();
+        assertTrue(e.enrolled("dev-a"));
+
+        // Reconnected with another certificate: closed at once, before any cycle notices the change.
+        addRelayDevice("dev-a", TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR));
+        assertEquals(EnrollmentStatus.ENROLLED, e.state("dev-a").orElseThrow().status(), "no cycle yet");
+        assertFalse(e.enrolled("dev-a"), "the old enrollment does not cover the new certificate");
+
+        // Registered but no handshake accepted yet: held, not sent under an unproven identity.
+        addRelayDevice("dev-a", first);
+        assertTrue(e.enrolled("dev-a"));
+        devices.put("dev-a", new Device("dev-a", null, null));
+        assertFalse(e.enrolled("dev-a"));
+        devices.remove("dev-a");
+        assertTrue(e.enrolled("dev-a"), "no device service (a bus update): the enrolled status decides");
+    }
+
+    @Test
+    void theChainSentIsTheOneTheChildProvedEvenIfTheDeviceReconnectsMeanwhile() throws Exception {
+        TestCredential a = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        TestCredential b = TestPki.leaf(ROOT, "dev-a", TestPki.Kind.DEVICE, YEAR);
+        List<byte[]> signed = new ArrayList<>();
+        ChildSigner signer = message -> {
+            signed.add(message);
+            return CompletableFuture.completedFuture(new SignatureValue("SHA256withECDSA", raw(a, message), a.certificate()));
+        };
+        // Every read of the identity alternates between two certificates: a reconnection between any two reads.
+        PeerIdentity[] peers = {new PeerIdentity(a.chain(), "dev-a", "plant-a", now, new byte[0]),
+                new PeerIdentity(b.chain(), "dev-a", "plant-a", now, new byte[0])};
+        int[] reads = {0};
+        LeafDevice base = new Device("dev-a", null, signer);
+        devices.put("dev-a", (LeafDevice) java.lang.reflect.Proxy.newProxyInstance(LeafDevice.class.getClassLoader(),
+                new Class<?>[] {LeafDevice.class}, (proxy, method, args) -> method.getName().equals("identity")
+                        ? Optional.of(peers[reads[0]++ % 2]) : method.invoke(base, args)));
+        enroller(HUB).cycle();
+        assertEquals(1, hub.requested.size());
+        assertEquals(1, signed.size());
+        byte[] requestedLeaf = hub.requested.get(0).chain().get(0);
+        assertTrue(contains(signed.get(0), dev.palisade.protocol.enroll.SignedBytes.sha256(requestedLeaf)), "the child signed a statement over another leaf than the request's");
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (haystack[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     @Test

@@ -100,10 +100,10 @@ class ProofRoundTest {
             TestCredential d = TestPki.leaf(root, "dev-" + i, TestPki.Kind.DEVICE, YEAR);
             devices.add(d);
             provers.add(switch (i % 3) {
-                case 0 -> new ChildProver.Relay(d.commonName(), d.certificate(), deviceSigner(d, "SHA256withECDSA"));
+                case 0 -> new ChildProver.Relay(d.commonName(), d.chain(), deviceSigner(d, "SHA256withECDSA"));
                 case 1 -> new ChildProver.Attest(d.commonName(), new PeerIdentity(d.chain(), d.commonName(), "plant-a",
                         Instant.now(), new byte[32]));
-                default -> new ChildProver.Custodial(d.commonName(), d.certificate(), signer(d));
+                default -> new ChildProver.Custodial(d.commonName(), d.chain(), signer(d));
             });
         }
         List<Challenges.Entry> entries = new ArrayList<>();
@@ -138,11 +138,11 @@ class ProofRoundTest {
         TestCredential wrongAlg = TestPki.leaf(root, "alg-1", TestPki.Kind.DEVICE, YEAR);
         TestCredential silent = TestPki.leaf(root, "silent-1", TestPki.Kind.DEVICE, YEAR);
         List<ChildProver> provers = List.of(
-                new ChildProver.Relay("ok-1", ok.certificate(), deviceSigner(ok, "SHA256withECDSA")),
-                new ChildProver.Relay("off-1", offline.certificate(), m -> CompletableFuture.failedFuture(
+                new ChildProver.Relay("ok-1", ok.chain(), deviceSigner(ok, "SHA256withECDSA")),
+                new ChildProver.Relay("off-1", offline.chain(), m -> CompletableFuture.failedFuture(
                         new DeviceException(DeviceException.Reason.OFFLINE, "device off-1 is offline"))),
-                new ChildProver.Relay("alg-1", wrongAlg.certificate(), deviceSigner(wrongAlg, "SHA512withECDSA")),
-                new ChildProver.Relay("silent-1", silent.certificate(), m -> new CompletableFuture<>()));
+                new ChildProver.Relay("alg-1", wrongAlg.chain(), deviceSigner(wrongAlg, "SHA512withECDSA")),
+                new ChildProver.Relay("silent-1", silent.chain(), m -> new CompletableFuture<>()));
         Challenges ch = new Challenges(HUB, GW, provers.stream().map(p -> challengeFor(p.child())).toList());
         ProofRound.Outcome out = ProofRound.run(HUB, GW, ch, provers, signer(gateway), Duration.ofMillis(300));
         assertEquals(1, out.batch().proofs().size());
@@ -155,7 +155,7 @@ class ProofRoundTest {
     @Test
     void anAnswerThatDoesNotFitTheRequestIsRefusedWhole() throws Exception {
         TestCredential d = TestPki.leaf(root, "dev-1", TestPki.Kind.DEVICE, YEAR);
-        List<ChildProver> provers = List.of(new ChildProver.Custodial("dev-1", d.certificate(), signer(d)));
+        List<ChildProver> provers = List.of(new ChildProver.Custodial("dev-1", d.chain(), signer(d)));
         Challenges otherHub = new Challenges("hub-evil", GW, List.of(challengeFor("dev-1")));
         assertTrue(assertThrows(ProofRound.ChallengeMismatch.class, () -> ProofRound.run(HUB, GW, otherHub, provers,
                 signer(gateway), Duration.ofSeconds(1))).getMessage().contains("configured for hub 'hub-1'"));
@@ -164,5 +164,76 @@ class ProofRoundTest {
                 Duration.ofSeconds(1)));
         Challenges allRefused = new Challenges(HUB, GW, List.of(Challenges.Entry.refusal("dev-1", Reason.UNKNOWN_CA, "?")));
         assertNull(ProofRound.run(HUB, GW, allRefused, provers, signer(gateway), Duration.ofSeconds(1)).batch());
+    }
+
+    @Test
+    void custodialChildrenWhoseChallengeWouldExpireBeforeTheSlowTokenSignsAreNotSignedFor() throws Exception {
+        Instant[] now = {Instant.now()};
+        java.time.Clock ticking = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        List<ChildProver> provers = new ArrayList<>();
+        List<Challenges.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            TestCredential d = TestPki.leaf(root, "meter-" + i, TestPki.Kind.DEVICE, YEAR);
+            Signer slowToken = signer(d);
+            provers.add(new ChildProver.Custodial("meter-" + i, d.chain(), new Signer() {
+                @Override
+                public SignatureValue sign(byte[] data) throws IdentityException {
+                    now[0] = now[0].plusSeconds(10); // a slow token: 10 s per signature
+                    return slowToken.sign(data);
+                }
+
+                @Override
+                public String algorithm() {
+                    return slowToken.algorithm();
+                }
+
+                @Override
+                public PublicKey publicKey() {
+                    return slowToken.publicKey();
+                }
+
+                @Override
+                public List<X509Certificate> chain() {
+                    return slowToken.chain();
+                }
+            }));
+            entries.add(Challenges.Entry.challenge("meter-" + i, clock.enrollmentId(), clock.nonce(), clock.expiry(now[0])));
+        }
+        signatures = 0;
+        ProofRound.Outcome out = ProofRound.run(HUB, GW, new Challenges(HUB, GW, entries), provers, signer(gateway),
+                Duration.ofSeconds(5), ticking);
+        assertTrue(out.outOfTime());
+        // 60 s lifetime, 5 s margin: signatures at +10..+50 s fit, the sixth would end at +60 s.
+        assertEquals(5, out.batch().proofs().size(), String.valueOf(out.failedLocally()));
+        assertEquals(5, out.failedLocally().size());
+        assertTrue(out.failedLocally().get("meter-9").contains("would expire before this proof reached it"));
+        assertEquals(6, signatures, "5 children and the batch: no token signature spent on an expired challenge");
+
+        HubRounds rounds = new HubRounds(new Settings(HUB, 1000, Duration.ofSeconds(2), Duration.ofSeconds(60),
+                Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(120),
+                Duration.ofHours(24)), null);
+        rounds.adjustBudget(out, 10);
+        assertEquals(5, rounds.custodialBudget(), "the next batches carry half as many custodial children");
+        List<ChildRecord> due = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            due.add(new ChildRecord("m-" + i, i < 11 ? dev.palisade.api.enroll.ProofMode.CUSTODIAL
+                    : dev.palisade.api.enroll.ProofMode.RELAY, Instant.now()));
+        }
+        assertEquals(List.of(5, 5, 2), rounds.batches(due).stream().map(List::size).toList());
     }
 }

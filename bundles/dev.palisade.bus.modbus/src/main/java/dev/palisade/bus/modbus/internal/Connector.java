@@ -24,6 +24,17 @@ interface Connector {
         return null;
     }
 
+    /**
+     * Whether the open connection's handshake is too old to stand for the peer any longer: the
+     * transport then closes it when nothing is in flight and opens a new one (a fresh handshake)
+     * for the waiting requests — nothing fails. Called before requests are written; cheap.
+     *
+     * @return true if the connection should be replaced
+     */
+    default boolean stale(Socket socket) {
+        return false;
+    }
+
     /** Plain TCP with Nagle off: requests are small and latency matters. */
     Connector PLAIN = (host, port, timeoutMillis) -> {
         Socket socket = new Socket();

@@ -71,6 +71,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Channels", description = "NAME KIND ADDRESS TYPE [options], separated by ';'. See docs/modbus.md.")
     String[] channels();
 
+    @AttributeDefinition(name = "Re-handshake after (s)", description = "tls: a session whose handshake (and"
+            + " verification) is older than this is closed and opened again before the next request, so that what the"
+            + " device proved stays fresh: the hub accepts attest enrollments of handshakes up to 24 h old. 60..86400.")
+    int tls_reverify_seconds() default 82800;
+
     @AttributeDefinition(name = "Trust domain", required = false, description = "tls: the trust domain that verifies the device's certificate.")
     String trust_domain() default "";
 

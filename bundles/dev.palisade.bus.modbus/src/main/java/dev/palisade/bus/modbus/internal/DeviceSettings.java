@@ -15,7 +15,8 @@ import java.util.Set;
 record DeviceSettings(String id, String transport, String host, int port, SerialSettings serial, int unitId,
         Duration pollInterval, Duration timeout, int connectTimeoutMillis, int maxInFlight, int mergeGap,
         int maxRegisters, int maxBits, int offlineAfter, Duration backoffMax, List<ChannelSpec> channels,
-        List<ReadPlan.Block> plan, String trustDomain, String tlsIdentity, Map<String, Set<Integer>> roleFunctions) {
+        List<ReadPlan.Block> plan, String trustDomain, String tlsIdentity, Map<String, Set<Integer>> roleFunctions,
+        Duration tlsReverify) {
 
     static DeviceSettings from(DeviceConfig config, String pid) {
         String id = config.id();
@@ -69,6 +70,9 @@ record DeviceSettings(String id, String transport, String host, int port, Serial
             if (config.max_registers() < 1 || config.max_registers() > 125) {
                 throw new IllegalArgumentException("'max.registers' " + config.max_registers() + " is outside 1..125");
             }
+            if (config.tls_reverify_seconds() < 60 || config.tls_reverify_seconds() > 86_400) {
+                throw new IllegalArgumentException("'tls.reverify.seconds' " + config.tls_reverify_seconds() + " is outside 60..86400");
+            }
             if (config.max_bits() < 1 || config.max_bits() > 2000) {
                 throw new IllegalArgumentException("'max.bits' " + config.max_bits() + " is outside 1..2000");
             }
@@ -87,7 +91,7 @@ record DeviceSettings(String id, String transport, String host, int port, Serial
                     Duration.ofMillis(config.poll_interval_ms()), Duration.ofMillis(config.timeout_ms()),
                     config.connect_timeout_ms(), config.max_in_flight(), config.merge_gap(), config.max_registers(),
                     config.max_bits(), config.offline_after(), Duration.ofMillis(config.backoff_max_ms()), channels, plan,
-                    domain, identity, roleFunctions(config.tls_role_functions()));
+                    domain, identity, roleFunctions(config.tls_role_functions()), Duration.ofSeconds(config.tls_reverify_seconds()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }

@@ -18,6 +18,7 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ChannelBinding;
+import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.HashAlgorithm;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -63,6 +64,23 @@ final class GatewayTlsClient extends DefaultTlsClient {
         this.jca = crypto;
         this.keyManager = keyManager;
         this.trustManager = trustManager;
+    }
+
+    /**
+     * AEAD suites only: TLS 1.3's, and TLS 1.2's with ECDHE (forward secrecy) and AES-GCM or
+     * ChaCha20-Poly1305. No CBC, no static RSA key exchange, no NULL encryption
+     * (docs/modbus.md explains the choice against the older suites the Modbus specification lists).
+     */
+    static final int[] CIPHER_SUITES = {
+        CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    };
+
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        return TlsUtils.getSupportedCipherSuites(getCrypto(), CIPHER_SUITES);
     }
 
     /** TLS 1.3 and 1.2 only: MB-TCP-Security forbids anything older. */
@@ -134,15 +152,15 @@ final class GatewayTlsClient extends DefaultTlsClient {
     }
 
     /**
-     * EC P-256/P-384: ECDSA with SHA-256/384; RSA: RSA-PSS (required in TLS 1.3), else PKCS#1
-     * v1.5 with SHA-256 in TLS 1.2. The first of those the device lists.
+     * EC P-256/P-384/P-521: ECDSA with SHA-256/384/512 (TLS 1.3 binds the curve to its hash:
+     * ecdsa_secp521r1_sha512); RSA: RSA-PSS (required in TLS 1.3), else PKCS#1 v1.5 with SHA-256
+     * in TLS 1.2. The first of those the device lists.
      */
     private static SignatureAndHashAlgorithm scheme(X509Certificate leaf, boolean tls13, Vector<?> offered) {
         List<SignatureAndHashAlgorithm> wanted = new ArrayList<>();
         if (leaf.getPublicKey() instanceof ECPublicKey ec) {
             int bits = ec.getParams().getCurve().getField().getFieldSize();
-            wanted.add(SignatureAndHashAlgorithm.getInstance(bits > 256 ? HashAlgorithm.sha384 : HashAlgorithm.sha256,
-                    SignatureAlgorithm.ecdsa));
+            wanted.add(SignatureAndHashAlgorithm.getInstance(ecdsaHash(bits), SignatureAlgorithm.ecdsa));
         } else if ("RSA".equals(leaf.getPublicKey().getAlgorithm())) {
             wanted.add(SignatureAndHashAlgorithm.rsa_pss_rsae_sha256);
             if (!tls13) {
@@ -155,6 +173,11 @@ final class GatewayTlsClient extends DefaultTlsClient {
             }
         }
         return null;
+    }
+
+    /** @return the hash TLS pairs with an ECDSA key on a curve of this size */
+    static short ecdsaHash(int curveBits) {
+        return curveBits > 384 ? HashAlgorithm.sha512 : curveBits > 256 ? HashAlgorithm.sha384 : HashAlgorithm.sha256;
     }
 
     /** The binding, while the exporter secret still exists (BC clears it right after this call). */

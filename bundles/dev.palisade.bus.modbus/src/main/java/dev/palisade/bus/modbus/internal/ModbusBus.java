@@ -208,7 +208,7 @@ public final class ModbusBus implements DeviceSink, HealthIndicator {
                         ModbusDevice device = holder.device;
                         device.identified(peer);
                         applyRole(device, settings);
-                    }), settings.connectTimeoutMillis(), settings.timeout().toMillis(), settings.maxInFlight(), scheduler);
+                    }, settings.tlsReverify(), System::nanoTime), settings.connectTimeoutMillis(), settings.timeout().toMillis(), settings.maxInFlight(), scheduler);
             default -> new TcpTransport(settings.id(), settings.host(), settings.port(), Connector.PLAIN,
                     settings.connectTimeoutMillis(), settings.timeout().toMillis(), settings.maxInFlight(), scheduler);
         };

@@ -108,6 +108,12 @@ final class TcpTransport implements Transport {
 
     /** Writes waiting requests while the connection is up and the in-flight window allows. */
     private void sendWaiting() {
+        if (out != null && !waiting.isEmpty() && inFlight.isEmpty() && connector.stale(socket)) {
+            LOG.info("Modbus device {}: the session with {}:{} is older than its re-handshake age; opening a new one", name,
+                    host, port);
+            dropConnection(); // the connection thread reconnects for the waiting requests
+            return;
+        }
         if (out != null && !waiting.isEmpty()) {
             String refusal = connector.refusal(socket);
             if (refusal != null) {

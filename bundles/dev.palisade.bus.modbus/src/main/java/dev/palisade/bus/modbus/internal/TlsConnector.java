@@ -12,11 +12,13 @@ import java.net.Socket;
 import java.security.SecureRandom;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
@@ -52,17 +54,48 @@ final class TlsConnector implements Connector {
     private final String expectedIdentity;
     private final Consumer<PeerIdentity> accepted;
     private final long recheckNanos;
-    /** When the open connection's peer is next verified again (System.nanoTime). */
+    private final long reverifyNanos;
+    private final LongSupplier nanos;
+    /** When the open connection's peer is next verified again (nanos). */
     private volatile long nextRecheck;
+    /** When the open connection's handshake was verified (nanos). */
+    private volatile long verifiedNanos;
+    /** How long open sessions run on while the trust service is absent (being replaced): then they close. */
+    static final Duration TRUST_ABSENT_GRACE = Duration.ofSeconds(10);
+    /** Since when the trust service has been absent at a recheck (nanos); meaningful while {@link #trustAbsent}. */
+    private volatile long trustAbsentSince;
+    private volatile boolean trustAbsent;
 
     TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
             String expectedIdentity, Consumer<PeerIdentity> accepted) {
+        this(identity, trust, domain, expectedIdentity, accepted, Duration.ofHours(23), System::nanoTime);
+    }
+
+    /**
+     * @param reverify how old a session's handshake may get before {@link #stale} asks for a new one
+     * @param nanos the monotonic clock ({@code System::nanoTime}; a test's own)
+     */
+    TlsConnector(Supplier<GatewayIdentity> identity, Supplier<TrustService> trust, String domain,
+            String expectedIdentity, Consumer<PeerIdentity> accepted, Duration reverify, LongSupplier nanos) {
         this.identity = identity;
         this.trust = trust;
         this.domain = domain;
         this.expectedIdentity = expectedIdentity;
         this.accepted = accepted;
         this.recheckNanos = TimeUnit.SECONDS.toNanos(1);
+        this.reverifyNanos = reverify.toNanos();
+        this.nanos = nanos;
+    }
+
+    /**
+     * A session whose handshake is older than the re-handshake age: what the device proved then
+     * (the {@link PeerIdentity} and its {@code verifiedAt}, which attest enrollment signs) is
+     * renewed by a new handshake rather than attested ever older — the hub refuses attestations
+     * of handshakes older than its limit.
+     */
+    @Override
+    public boolean stale(Socket socket) {
+        return socket instanceof TlsSocket && nanos.getAsLong() - verifiedNanos > reverifyNanos;
     }
 
     /**
@@ -71,15 +104,26 @@ final class TlsConnector implements Connector {
      */
     @Override
     public String refusal(Socket socket) {
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         if (!(socket instanceof TlsSocket tls) || now - nextRecheck < 0) {
             return null;
         }
         nextRecheck = now + recheckNanos;
         TrustService trustService = trust.get();
         if (trustService == null) {
-            return null; // the service is being replaced: the next handshake will need it
+            // Being replaced (an update): open sessions may run on for a short grace, not for the whole gap —
+            // a deny-list entry or a revocation made meanwhile would otherwise go unchecked (fail closed).
+            if (!trustAbsent) {
+                trustAbsent = true;
+                trustAbsentSince = now;
+                return null;
+            }
+            long absentNanos = now - trustAbsentSince;
+            return absentNanos <= TRUST_ABSENT_GRACE.toNanos() ? null
+                    : "the trust service has been unavailable for " + TimeUnit.NANOSECONDS.toSeconds(absentNanos)
+                            + " s; the device cannot be verified again (fail closed)";
         }
+        trustAbsent = false;
         try {
             Verdict verdict = trustService.verify(new TrustRequest(domain, der(tls.peerChain()), Purpose.SERVER, null,
                     expectedIdentity));
@@ -106,10 +150,15 @@ final class TlsConnector implements Connector {
                 trustService.trustManager(domain, expectedIdentity));
         Socket plain = PLAIN.connect(host, port, timeoutMillis);
         TlsClientProtocol protocol;
+        HandshakeDeadline deadline = null;
         try {
             plain.setSoTimeout(timeoutMillis);
-            protocol = new TlsClientProtocol(plain.getInputStream(), plain.getOutputStream());
+            // The whole handshake within the timeout, not only each read: a peer trickling a byte now and then
+            // would otherwise hold the device's connection thread for as long as it likes.
+            deadline = new HandshakeDeadline(plain, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            protocol = new TlsClientProtocol(deadline, plain.getOutputStream());
             protocol.connect(client);
+            deadline.disarm();
             plain.setSoTimeout(0);
         } catch (IOException | RuntimeException e) {
             plain.close();
@@ -120,20 +169,70 @@ final class TlsConnector implements Connector {
             throw new IOException("TLS handshake with " + host + ":" + port + " failed: "
                     + (e instanceof IOException io ? TcpTransport.describe(io) : e.toString()), e);
         }
-        nextRecheck = System.nanoTime() + recheckNanos;
+        long handshakeDone = nanos.getAsLong();
+        nextRecheck = handshakeDone + recheckNanos;
+        verifiedNanos = handshakeDone;
         byte[] binding = client.binding();
         if (binding.length == 0) {
             LOG.warn("Modbus/TCP Security session with {}:{} ({}) offers no keying-material exporter ({}): the device's"
                     + " proven identity has no session binding", host, port, client.protocol(), client.bindingProblem());
         }
         TlsSocket socket = new TlsSocket(plain, protocol, client.peerChain(), "tls://" + host + ":" + port);
+        boolean handedOut = false;
         try {
             accepted.accept(peer(trustService, client.peerChain(), binding));
-        } catch (IOException e) {
-            socket.close();
-            throw e;
+            handedOut = true;
+        } catch (RuntimeException e) {
+            throw new IOException("the trust service failed to verify the device (fail closed): " + e, e);
+        } finally {
+            if (!handedOut) {
+                socket.close(); // never leak the connection, whatever the trust service or the listener threw
+            }
         }
         return socket;
+    }
+
+    /**
+     * The socket's input during the handshake: each read waits at most until the handshake's
+     * deadline (the socket timeout is set to what is left), and none starts after it.
+     */
+    private static final class HandshakeDeadline extends java.io.FilterInputStream {
+        private final Socket socket;
+        private final long deadlineNanos;
+        private volatile boolean armed = true;
+
+        HandshakeDeadline(Socket socket, long deadlineNanos) throws IOException {
+            super(socket.getInputStream());
+            this.socket = socket;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void disarm() {
+            armed = false;
+        }
+
+        private void beforeRead() throws IOException {
+            if (!armed) {
+                return;
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new java.net.SocketTimeoutException("the TLS handshake did not complete within its timeout");
+            }
+            socket.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
+
+        @Override
+        public int read() throws IOException {
+            beforeRead();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            beforeRead();
+            return super.read(b, off, len);
+        }
     }
 
     private static List<byte[]> der(List<X509Certificate> chain) throws CertificateEncodingException {

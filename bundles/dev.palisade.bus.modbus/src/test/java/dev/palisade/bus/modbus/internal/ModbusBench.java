@@ -103,7 +103,8 @@ public final class ModbusBench {
             DeviceSettings s = Fixtures.settings(config);
             DeviceSettings fast = new DeviceSettings(s.id(), s.transport(), host, port, null, s.unitId(), Duration.ZERO,
                     Duration.ofSeconds(3), s.connectTimeoutMillis(), 1, s.mergeGap(), s.maxRegisters(), s.maxBits(),
-                    s.offlineAfter(), s.backoffMax(), s.channels(), s.plan(), "", s.tlsIdentity(), s.roleFunctions());
+                    s.offlineAfter(), s.backoffMax(), s.channels(), s.plan(), "", s.tlsIdentity(), s.roleFunctions(),
+                    s.tlsReverify());
             if (fast.plan().size() != 1 || fast.plan().get(0).count() != 100) {
                 throw new IllegalStateException("bench plan must be one request of 100 registers: " + fast.plan());
             }
