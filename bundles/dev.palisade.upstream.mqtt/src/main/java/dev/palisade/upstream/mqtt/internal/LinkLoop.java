@@ -170,8 +170,17 @@ final class LinkLoop implements Runnable {
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
-        MqttAsyncClient client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence());
-        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack(), link::mayDrain);
+        PahoThreads threads = new PahoThreads("palisade-upstream-paho");
+        MqttAsyncClient client;
+        try {
+            client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), null,
+                    threads.executor());
+        } catch (Exception | Error e) {
+            threads.shutdown();
+            throw e;
+        }
+        HubSession created = new HubSession(client, threads, topics, stats, exchanges, heldKeys, settings.holdBack(),
+                link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setSocketFactory(context.getSocketFactory());
@@ -183,8 +192,10 @@ final class LinkLoop implements Runnable {
         options.setConnectionTimeout(settings.connectTimeoutSeconds());
         options.setWill(topics.status(), new MqttMessage(OFFLINE, 1, true, null));
         try {
+            threads.nudge(true);
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
+            threads.nudge(false);
             phases.mark("TCP+TLS+CONNECT");
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
@@ -221,6 +232,7 @@ final class LinkLoop implements Runnable {
                 // (and whatever is still unacknowledged goes back to the spool and is sent again).
                 ended.client.publish(ended.topics.status(), new MqttMessage(OFFLINE, 1, true, null)).waitForCompletion(2_000);
                 phases.mark("offline status");
+                ended.threads.nudge(true);
                 ended.client.disconnect(0L).waitForCompletion(3_000);
                 phases.mark("DISCONNECT");
             }
@@ -243,6 +255,7 @@ final class LinkLoop implements Runnable {
         } catch (Exception e) {
             LOG.debug("Hub link: close: {}", e.toString());
         }
+        ended.threads.shutdown();
         phases.mark("close");
     }
 
