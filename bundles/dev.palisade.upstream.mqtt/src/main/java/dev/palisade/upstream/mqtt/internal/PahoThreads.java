@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The threads Paho runs one connection on, owned by the link (so that they end with the
  * connection), and a nudge for a Paho 1.2.5 delay: {@code CommsReceiver}, {@code CommsSender}
  * and {@code CommsCallback} start and stop their thread and then poll its state with
- * {@code Thread.sleep(100)} (eclipse-paho/paho.mqtt.java#945, open), so every connect waits
- * about 300 ms and every disconnect about 100 ms for threads that were running after a
- * millisecond. That is most of the data gap when the link bundle is replaced.
+ * {@code Thread.sleep(100)} (eclipse-paho/paho.mqtt.java#945, open), so every connect waited
+ * about 300 ms for threads that were running after a millisecond: most of the data gap when the
+ * link bundle is replaced (docs/benchmarks.md). A clean disconnect still takes about 100 ms in
+ * the hot-swap benchmark, in a wait this nudge does not reach (not identified yet).
  *
  * <p>While nudging (only around a connect and a disconnect), a timer wakes every millisecond
  * the threads of this pool found sleeping in exactly that poll; Paho catches the interruption
