@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.After;
@@ -31,7 +33,8 @@ import org.osgi.framework.BundleContext;
  * A deploy request from the hub over the upstream link (docs/deploy.md, "From the hub"): the "hub"
  * is {@code mosquitto_pub} publishing the update set file to {@code palisade/v1/<G>/cmd/deploy}
  * with a Response Topic and Correlation Data, against a real Mosquitto with mutual TLS and the
- * gateway key on SoftHSM2 (UpstreamIT's fixture); it reads the outcome on the Response Topic.
+ * gateway key on SoftHSM2 (UpstreamIT's fixture); it reads the progress reports and then the
+ * outcome on the Response Topic.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -92,6 +95,7 @@ public class DeployHubCommandIT {
         String applied = awaitAnswer(answers, "deploy-1");
         assertTrue(applied, applied.startsWith("deploy-1|palisade-status:ok|{\"v\":1,\"id\":\""));
         assertTrue(applied, applied.contains("\"status\":\"APPLIED\""));
+        assertEquals(List.of("STAGED", "VERIFIED", "APPLYING", "HEALTH_GATE", "ANSWER"), exchange(answers, "deploy-1"));
         Bundle installed = null;
         for (Bundle b : context.getBundles()) {
             if ("it.deploy.fromhub".equals(b.getSymbolicName())) {
@@ -104,6 +108,8 @@ public class DeployHubCommandIT {
         send(port, "deploy-2", unsigned);
         String refused = awaitAnswer(answers, "deploy-2");
         assertTrue(refused, refused.contains("\"status\":\"REFUSED\",\"refusal\":\"UNSIGNED\""));
+        assertEquals("refused before anything was verified or applied", List.of("STAGED", "ANSWER"),
+                exchange(answers, "deploy-2"));
 
         String history = GatewayChecks.execute(commands, "palisade:deploy history");
         assertTrue(history, history.contains("REFUSED UNSIGNED") && history.contains("APPLIED"));
@@ -121,9 +127,30 @@ public class DeployHubCommandIT {
         }
     }
 
+    /** The answer (not a progress report: those are marked palisade-status:progress). */
     private static String awaitAnswer(Path answers, String correlation) throws InterruptedException {
         UpstreamItFixture.await("the answer correlated '" + correlation + "'", 90,
-                () -> UpstreamItFixture.lines(answers).stream().anyMatch(l -> l.startsWith(correlation + "|")));
-        return UpstreamItFixture.lines(answers).stream().filter(l -> l.startsWith(correlation + "|")).findFirst().get();
+                () -> UpstreamItFixture.lines(answers).stream().anyMatch(l -> isAnswer(l, correlation)));
+        return UpstreamItFixture.lines(answers).stream().filter(l -> isAnswer(l, correlation)).findFirst().get();
+    }
+
+    private static boolean isAnswer(String line, String correlation) {
+        return line.startsWith(correlation + "|palisade-status:ok|") || line.startsWith(correlation + "|palisade-status:error|");
+    }
+
+    /** What the hub saw for one request, in order: the stages of its progress reports, then ANSWER. */
+    private static List<String> exchange(Path answers, String correlation) {
+        List<String> seen = new ArrayList<>();
+        Pattern stage = Pattern.compile("\\{\"v\":1,\"id\":\"[^\"]+\",\"stage\":\"([A-Z_]+)\",\"detail\":\".*\"}");
+        for (String line : UpstreamItFixture.lines(answers)) {
+            if (isAnswer(line, correlation)) {
+                seen.add("ANSWER");
+            } else if (line.startsWith(correlation + "|palisade-status:progress|")) {
+                Matcher m = stage.matcher(line.substring((correlation + "|palisade-status:progress|").length()));
+                assertTrue("a progress report as documented in docs/deploy.md: " + line, m.matches());
+                seen.add(m.group(1));
+            }
+        }
+        return seen;
     }
 }

@@ -18,7 +18,7 @@
  * can publish as another gateway or outside its subtree.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.palisade.api.upstream;
 
 import org.osgi.annotation.bundle.Export;

@@ -101,7 +101,7 @@ final class Applier {
      *
      * @return empty if applied and healthy, else why it was rolled back
      */
-    Optional<Failure> execute(List<Change> changes) throws InterruptedException {
+    Optional<Failure> execute(List<Change> changes, StageListener stages) throws InterruptedException {
         List<Bundle> existing = new ArrayList<>();
         for (Change c : changes) {
             if (c.previousJar() != null) {
@@ -113,6 +113,8 @@ final class Applier {
         try {
             failure = change(changes, false);
             if (failure.isEmpty()) {
+                stages.reached(DeployProgress.Stage.HEALTH_GATE, "waiting up to " + gateTimeout.toSeconds()
+                        + " s for the components, the health checks and the link");
                 failure = gate.await(current(changes), before, gateTimeout)
                         .map(f -> new Failure(f.cause(), f.detail()));
             }
@@ -122,9 +124,18 @@ final class Applier {
         if (failure.isPresent()) {
             LOG.warn("Update failed ({}): {}; putting the previous bundles back", failure.get().cause(),
                     failure.get().detail());
+            stages.reached(DeployProgress.Stage.ROLLING_BACK, failure.get().cause() + ": " + failure.get().detail());
             restore(changes);
         }
         return failure;
+    }
+
+    /** Told when an apply reaches the health gate or starts to roll back. */
+    @FunctionalInterface
+    interface StageListener {
+        StageListener NONE = (stage, detail) -> { };
+
+        void reached(DeployProgress.Stage stage, String detail);
     }
 
     /** Puts back the jars {@code changes} replaced and removes what they installed. Best effort, logged. */

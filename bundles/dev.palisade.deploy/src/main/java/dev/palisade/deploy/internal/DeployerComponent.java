@@ -152,6 +152,12 @@ public final class DeployerComponent implements Deployer {
 
     @Override
     public CompletionStage<DeployOutcome> submit(Path updateSet, DeployOptions options) throws IOException {
+        return submit(updateSet, options, DeployProgress.NONE);
+    }
+
+    /** {@link #submit(Path, DeployOptions)} telling {@code progress} where the update is. */
+    CompletionStage<DeployOutcome> submit(Path updateSet, DeployOptions options, DeployProgress progress)
+            throws IOException {
         String id = UpdateRunner.newId(clock);
         Path staged = store.staging(id);
         try {
@@ -161,7 +167,9 @@ public final class DeployerComponent implements Deployer {
             throw new IOException("cannot stage " + updateSet + ": " + e.getMessage(), e);
         }
         LOG.info("Update {} queued from {}{}", id, updateSet, options.allowDowngrade() ? " (downgrade allowed)" : "");
-        return enqueue(() -> runner.update(id, staged, options, clock.instant()));
+        int ahead = queued.get();
+        DeployProgress.report(progress, id, DeployProgress.Stage.STAGED, ahead == 0 ? "queued" : "queued behind " + ahead);
+        return enqueue(() -> runner.update(id, staged, options, clock.instant(), progress));
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.palisade.api.deploy.DeployOptions;
 import dev.palisade.api.deploy.DeployOutcome;
 import dev.palisade.api.deploy.Deployer;
 import dev.palisade.api.upstream.CommandHandler;
+import dev.palisade.api.upstream.ProgressiveCommandHandler;
+import java.util.function.Consumer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,13 +21,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hub's {@code deploy} command: the request payload is an update set file (the ZIP, as
- * {@code bin/palisade bundle sign} writes it); the answer, once the update has ended, is
+ * {@code bin/palisade bundle sign} writes it). While the update runs, progress reports go to the
+ * request's Response Topic (user property {@code palisade-status: progress}):
+ * <pre>{"v":1,"id":"…","stage":"STAGED|VERIFIED|APPLYING|HEALTH_GATE|ROLLING_BACK","detail":"…"}</pre>
+ * and the answer, once the update has ended, is
  * <pre>{"v":1,"id":"…","status":"APPLIED|REFUSED|ROLLED_BACK","refusal":"…","cause":"…","detail":"…","set":"sha256"}</pre>
  * with {@code refusal}, {@code cause} and {@code set} present when they apply. A set from the hub
  * is never applied as a downgrade. It goes through the same queue, checks and gate as any other.
  */
 @Component(service = CommandHandler.class, property = CommandHandler.COMMAND + "=deploy")
-public final class HubDeployCommand implements CommandHandler {
+public final class HubDeployCommand implements ProgressiveCommandHandler {
     private static final Logger LOG = LoggerFactory.getLogger(HubDeployCommand.class);
 
     private final Deployer deployer;
@@ -43,6 +48,11 @@ public final class HubDeployCommand implements CommandHandler {
 
     @Override
     public CompletionStage<byte[]> handle(String childId, String command, byte[] payload) {
+        return handle(childId, command, payload, report -> { });
+    }
+
+    @Override
+    public CompletionStage<byte[]> handle(String childId, String command, byte[] payload, Consumer<byte[]> progress) {
         if (childId != null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "deploy is a command for the gateway, not for child '" + childId + "'"));
@@ -54,12 +64,21 @@ public final class HubDeployCommand implements CommandHandler {
             Files.write(file, payload);
             LOG.info("Update set of {} bytes received from the hub", payload.length);
             Path received = file;
-            return deployer.submit(file, DeployOptions.DEFAULT).whenComplete((o, e) -> delete(received))
+            DeployProgress reports = (id, stage, detail) -> progress.accept(progress(id, stage, detail));
+            // The deployer of this bundle reports its stages; another Deployer implementation only its outcome.
+            CompletionStage<DeployOutcome> outcome = deployer instanceof DeployerComponent own
+                    ? own.submit(file, DeployOptions.DEFAULT, reports) : deployer.submit(file, DeployOptions.DEFAULT);
+            return outcome.whenComplete((o, e) -> delete(received))
                     .thenApply(HubDeployCommand::answer);
         } catch (IOException e) {
             delete(file);
             return CompletableFuture.failedFuture(new IOException("cannot stage the set from the hub: " + e.getMessage(), e));
         }
+    }
+
+    static byte[] progress(String id, DeployProgress.Stage stage, String detail) {
+        return ("{\"v\":1,\"id\":" + quote(id) + ",\"stage\":" + quote(stage.name()) + ",\"detail\":" + quote(detail) + "}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] answer(DeployOutcome o) {

@@ -67,7 +67,7 @@ final class UpdateRunner {
         return ID_TIME.format(clock.instant()) + "-" + HexFormat.of().formatHex(random);
     }
 
-    DeployOutcome update(String id, Path staged, DeployOptions options, Instant submitted)
+    DeployOutcome update(String id, Path staged, DeployOptions options, Instant submitted, DeployProgress progress)
             throws IOException, InterruptedException {
         Instant started = clock.instant();
         Path record = null;
@@ -89,11 +89,15 @@ final class UpdateRunner {
                         "nothing to change: every bundle of the set is already installed as signed", set.info(),
                         submitted, started, clock.instant()));
             }
+            DeployProgress.report(progress, id, DeployProgress.Stage.VERIFIED, "set " + set.info().sha256()
+                    + " signed by " + set.info().publisher().getName() + ": " + summary(changes));
             Properties journal = journal(id, "update", submitted, started, record, set.info(), changes);
             store.writeJournal(journal);
             LOG.info("Update {} applying {} ({}), signed by {}", id, summary(changes), set.info().sha256(),
                     set.info().publisher().getName());
-            Optional<Applier.Failure> failure = applier.execute(changes);
+            DeployProgress.report(progress, id, DeployProgress.Stage.APPLYING, summary(changes));
+            Optional<Applier.Failure> failure = applier.execute(changes, (stage, detail) ->
+                    DeployProgress.report(progress, id, stage, detail));
             if (failure.isPresent()) {
                 store.clearJournal();
                 DeployStore.deleteTree(record);
@@ -143,7 +147,7 @@ final class UpdateRunner {
             Properties journal = journal(id, "rollback", submitted, started, top, set, inverse);
             store.writeJournal(journal);
             LOG.info("Rollback {} undoing set {}: {}", id, set.sha256(), summary(inverse));
-            Optional<Applier.Failure> failure = applier.execute(inverse);
+            Optional<Applier.Failure> failure = applier.execute(inverse, Applier.StageListener.NONE);
             if (failure.isPresent()) {
                 store.clearJournal();
                 return finish(new DeployOutcome(id, DeployStatus.ROLLED_BACK, null, failure.get().cause(),

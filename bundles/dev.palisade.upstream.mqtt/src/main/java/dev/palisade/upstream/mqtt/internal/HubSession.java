@@ -42,6 +42,8 @@ final class HubSession implements MqttCallback {
     }
 
     final MqttAsyncClient client;
+    /** Paho's threads for this connection: shut down when it has been torn down. */
+    final PahoThreads threads;
     final Topics topics;
     final SessionExchanges exchanges;
     private final LinkStats stats;
@@ -53,9 +55,10 @@ final class HubSession implements MqttCallback {
     private volatile String endReason;
     private volatile boolean endedByGateway;
 
-    HubSession(MqttAsyncClient client, Topics topics, LinkStats stats, SessionExchanges exchanges,
+    HubSession(MqttAsyncClient client, PahoThreads threads, Topics topics, LinkStats stats, SessionExchanges exchanges,
             Map<String, Instant> heldKeys, Duration holdBack, Predicate<String> gate) {
         this.client = client;
+        this.threads = threads;
         this.topics = topics;
         this.stats = stats;
         this.exchanges = exchanges;

@@ -47,6 +47,10 @@ final class LinkLoop implements Runnable {
     private volatile HubSession session;
     /** The identity the current or last connection was made with. */
     private volatile GatewayIdentity connectedAs;
+    /** When {@link #stop} was called (nanoTime), for the stop's timing line; 0 before. */
+    private volatile long stopRequestedAt;
+    /** Phases of the last connect, for the timing line of this instance's first connection. */
+    private final PhaseTimer connectPhases = new PhaseTimer();
 
     LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
         this.link = link;
@@ -79,12 +83,15 @@ final class LinkLoop implements Runnable {
     }
 
     void stop() {
+        stopRequestedAt = System.nanoTime();
         running = false;
         wake();
     }
 
     @Override
     public void run() {
+        long startedAt = System.nanoTime();
+        boolean firstConnection = true;
         while (running) {
             String missing = link.missingPrerequisite();
             if (missing != null) {
@@ -109,6 +116,11 @@ final class LinkLoop implements Runnable {
                 stats.connectedSince = Instant.now();
                 link.changeState(LinkState.UP, "connected to " + settings.uri() + " as " + current.topics.root
                         + "… (window " + stats.window + ", hub Receive Maximum " + stats.receiveMaximum + ")");
+                if (firstConnection) {
+                    // Where a new link instance (a start, a bundle update) spends its time to UP.
+                    firstConnection = false;
+                    LOG.info("Hub link: UP {} ms after activation (last attempt: {})", millisSince(startedAt), connectPhases);
+                }
                 current.drain(link::spool, () -> running, settings.batchSize(), settings.linger());
                 reason = running ? current.endReason() : "the link is stopping";
             } catch (InterruptedException e) {
@@ -121,9 +133,14 @@ final class LinkLoop implements Runnable {
             }
             session = null;
             stats.connectedSince = null;
+            long stopAt = stopRequestedAt;
+            PhaseTimer stopPhases = new PhaseTimer(!running && stopAt != 0L ? stopAt : System.nanoTime());
             if (current != null) {
                 current.end(reason);
-                teardown(current, !running || current.endedByGateway());
+                teardown(current, !running || current.endedByGateway(), stopPhases);
+            }
+            if (!running && stopAt != 0L) {
+                LOG.info("Hub link: stopped {} ms after the stop request ({})", millisSince(stopAt), stopPhases);
             }
             exchanges.failAll(running ? Reason.LINK_DOWN : Reason.CLOSED, "the link to the hub went down: " + reason);
             if (!running) {
@@ -138,16 +155,32 @@ final class LinkLoop implements Runnable {
         link.changeState(LinkState.DOWN, "stopped");
     }
 
+    private static long millisSince(long nanoTime) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanoTime);
+    }
+
     private HubSession connect(GatewayIdentity identity) throws Exception {
+        PhaseTimer phases = connectPhases;
+        phases.restart();
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
         X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
         SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
+        phases.mark("TLS context");
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
-        MqttAsyncClient client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence());
-        HubSession created = new HubSession(client, topics, stats, exchanges, heldKeys, settings.holdBack(), link::mayDrain);
+        PahoThreads threads = new PahoThreads("palisade-upstream-paho");
+        MqttAsyncClient client;
+        try {
+            client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), null,
+                    threads.executor());
+        } catch (Exception | Error e) {
+            threads.shutdown();
+            throw e;
+        }
+        HubSession created = new HubSession(client, threads, topics, stats, exchanges, heldKeys, settings.holdBack(),
+                link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setSocketFactory(context.getSocketFactory());
@@ -159,14 +192,18 @@ final class LinkLoop implements Runnable {
         options.setConnectionTimeout(settings.connectTimeoutSeconds());
         options.setWill(topics.status(), new MqttMessage(OFFLINE, 1, true, null));
         try {
+            threads.nudge(true);
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
+            threads.nudge(false);
+            phases.mark("TCP+TLS+CONNECT");
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
             String[] filters = topics.commandFilters();
             IMqttToken subscribed = client.subscribe(new MqttSubscription[] {new MqttSubscription(filters[0], 1),
                     new MqttSubscription(filters[1], 1), new MqttSubscription(topics.responses(), 1)});
             subscribed.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
+            phases.mark("SUBSCRIBE");
             int[] granted = subscribed.getReasonCodes();
             if (granted != null) {
                 for (int code : granted) {
@@ -179,18 +216,25 @@ final class LinkLoop implements Runnable {
             client.publish(topics.status(), new MqttMessage(ONLINE, 1, true, null));
             return created;
         } catch (Exception e) {
-            teardown(created, false);
+            teardown(created, false, new PhaseTimer());
             throw e;
         }
     }
 
     /** Ends a connection: back to the spool whatever was in flight, then close Paho's threads. */
-    private void teardown(HubSession ended, boolean graceful) {
+    private void teardown(HubSession ended, boolean graceful, PhaseTimer phases) {
+        phases.mark("drain ended");
         try {
             if (graceful && ended.client.isConnected()) {
-                // A clean DISCONNECT suppresses the will, so say offline ourselves first.
+                // A clean DISCONNECT suppresses the will, so say offline ourselves first. The hub
+                // acknowledges in order, so once it has acknowledged this status every telemetry
+                // publish before it is acknowledged too: no quiesce time is needed in DISCONNECT
+                // (and whatever is still unacknowledged goes back to the spool and is sent again).
                 ended.client.publish(ended.topics.status(), new MqttMessage(OFFLINE, 1, true, null)).waitForCompletion(2_000);
-                ended.client.disconnect(2_000).waitForCompletion(3_000);
+                phases.mark("offline status");
+                ended.threads.nudge(true);
+                ended.client.disconnect(0L).waitForCompletion(3_000);
+                phases.mark("DISCONNECT");
             }
         } catch (Exception e) {
             LOG.info("Hub link: clean disconnect failed ({}); closing", LinkErrors.describe(e));
@@ -211,6 +255,8 @@ final class LinkLoop implements Runnable {
         } catch (Exception e) {
             LOG.debug("Hub link: close: {}", e.toString());
         }
+        ended.threads.shutdown();
+        phases.mark("close");
     }
 
     private void pause(long millis) {

@@ -115,14 +115,29 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
         this.loop = new LinkLoop(this, checked,
                 stats, new SessionExchanges(router, timer, checked.commandTimeout(), stats));
         this.thread = new Thread(loop, "palisade-upstream-link");
-        this.thread.start();
+    }
+
+    /**
+     * Starts the link's thread once SCR has bound every reference that is there (identity,
+     * spool, trust service): started from the constructor, the first look found no identity yet
+     * (field and method injection come after construction) and the link reported DOWN "no gateway
+     * identity" and waited for the bind's wake-up, which cost a new link instance (a bundle
+     * update) a spurious DOWN and a detour before its first connect.
+     */
+    @Activate
+    synchronized void start() {
+        if (thread != null && thread.getState() == Thread.State.NEW) {
+            thread.start();
+        }
     }
 
     @Deactivate
     void deactivate() throws InterruptedException {
         if (loop != null) {
             loop.stop();
-            thread.join(TimeUnit.SECONDS.toMillis(15));
+            if (thread.isAlive()) {
+                thread.join(TimeUnit.SECONDS.toMillis(15));
+            }
             if (thread.isAlive()) {
                 LOG.warn("Hub link: the link thread did not stop within 15 s; interrupting it");
                 thread.interrupt();
@@ -357,11 +372,12 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
         }
     }
 
-    /** Test hook: connects the component without OSGi. */
+    /** Test hook: binds and activates the component without OSGi, in SCR's order. */
     void bindForTest(GatewayIdentity id, Spool s, TrustService t) {
         identity = id;
         spool = s;
         trustService = t;
         wake();
+        start();
     }
 }

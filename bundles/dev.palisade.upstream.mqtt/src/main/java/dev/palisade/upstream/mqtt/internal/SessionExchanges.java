@@ -1,6 +1,7 @@
 package dev.palisade.upstream.mqtt.internal;
 
 import dev.palisade.api.upstream.CommandHandler;
+import dev.palisade.api.upstream.ProgressiveCommandHandler;
 import dev.palisade.api.upstream.UpstreamException;
 import dev.palisade.api.upstream.UpstreamException.Reason;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,8 @@ final class SessionExchanges {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionExchanges.class);
     static final String STATUS = "palisade-status";
+    /** {@value #STATUS} of a progress report (not an answer) of a {@link ProgressiveCommandHandler}. */
+    static final String PROGRESS = "progress";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
 
@@ -75,6 +78,7 @@ final class SessionExchanges {
         stats.commands.incrementAndGet();
         String responseTopic = properties == null ? null : properties.getResponseTopic();
         CompletionStage<byte[]> result;
+        CommandDeadline deadline = new CommandDeadline(timer, commandTimeout);
         CommandHandler handler = Topics.COMMAND_NAME.matcher(command.name()).matches() ? router.find(command.name()) : null;
         if (!Topics.COMMAND_NAME.matcher(command.name()).matches()) {
             result = CompletableFuture.failedFuture(new IllegalArgumentException("'" + command.name()
@@ -84,7 +88,10 @@ final class SessionExchanges {
                     + "'" + (router.names().isEmpty() ? "" : "; this gateway serves " + String.join(", ", router.names()))));
         } else {
             try {
-                result = handler.handle(command.child(), command.name(), message.getPayload());
+                result = handler instanceof ProgressiveCommandHandler progressive && responseTopic != null
+                        ? progressive.handle(command.child(), command.name(), message.getPayload(),
+                                report -> progress(session, responseTopic, correlation, report, deadline, command.name()))
+                        : handler.handle(command.child(), command.name(), message.getPayload());
                 if (result == null) {
                     result = CompletableFuture.failedFuture(new IllegalStateException("the handler returned no result"));
                 }
@@ -97,13 +104,30 @@ final class SessionExchanges {
                     command.name(), topic);
             return;
         }
-        result.toCompletableFuture().orTimeout(commandTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((payload, failure) -> answer(session, responseTopic, correlation, payload, failure,
-                        command.name()));
+        deadline.watch(result).whenComplete((payload, failure) -> answer(session, responseTopic, correlation, payload,
+                failure, command.name(), deadline.extended()));
+    }
+
+    /** A progress report of a {@link ProgressiveCommandHandler}: on the Response Topic, marked {@code progress}. */
+    private void progress(HubSession session, String responseTopic, byte[] correlation, byte[] report,
+            CommandDeadline deadline, String command) {
+        if (report == null || !deadline.extend()) {
+            return; // answered (or timed out) already: the answer is the last message for this correlation
+        }
+        MqttProperties properties = new MqttProperties();
+        if (correlation != null) {
+            properties.setCorrelationData(correlation);
+        }
+        properties.setUserProperties(List.of(new UserProperty(STATUS, PROGRESS)));
+        try {
+            session.client.publish(responseTopic, new MqttMessage(report.clone(), 1, false, properties));
+        } catch (MqttException | RuntimeException e) {
+            LOG.info("Hub link: could not report the progress of command '{}': {}", command, LinkErrors.describe(e));
+        }
     }
 
     private void answer(HubSession session, String responseTopic, byte[] correlation, byte[] payload, Throwable failure,
-            String command) {
+            String command, boolean extended) {
         MqttProperties properties = new MqttProperties();
         if (correlation != null) {
             properties.setCorrelationData(correlation);
@@ -117,6 +141,7 @@ final class SessionExchanges {
                     ? failure.getCause() : failure;
             String reason = cause instanceof java.util.concurrent.TimeoutException
                     ? "the command did not finish within " + commandTimeout.toSeconds() + " s"
+                            + (extended ? " of its last progress report" : "")
                     : cause == null ? "the handler answered nothing" : String.valueOf(cause.getMessage());
             properties.setUserProperties(List.of(new UserProperty(STATUS, "error")));
             properties.setContentType("application/json");

@@ -1,0 +1,95 @@
+package dev.palisade.upstream.mqtt.internal;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads Paho runs one connection on, owned by the link (so that they end with the
+ * connection), and a nudge for a Paho 1.2.5 delay: {@code CommsReceiver}, {@code CommsSender}
+ * and {@code CommsCallback} start and stop their thread and then poll its state with
+ * {@code Thread.sleep(100)} (eclipse-paho/paho.mqtt.java#945, open), so every connect waited
+ * about 300 ms for threads that were running after a millisecond: most of the data gap when the
+ * link bundle is replaced (docs/benchmarks.md). A clean disconnect still takes about 100 ms in
+ * the hot-swap benchmark, in a wait this nudge does not reach (not identified yet).
+ *
+ * <p>While nudging (only around a connect and a disconnect), a timer wakes every millisecond
+ * the threads of this pool found sleeping in exactly that poll; Paho catches the interruption
+ * and looks at the state again. Only this pool's threads are touched, only in that frame, and
+ * a pool thread's stray interrupt status is cleared by the pool before its next task; Paho's
+ * loops (reading, sending, callbacks) wait elsewhere and are never interrupted.
+ */
+final class PahoThreads {
+
+    private static final String PAHO_COMMS = "org.eclipse.paho.mqttv5.client.internal.Comms";
+    private static final int THREADS = 8; // connect, receiver, sender, callback, ping, disconnect, the nudge, spare
+
+    private final ScheduledThreadPoolExecutor pool;
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private ScheduledFuture<?> nudging;
+
+    PahoThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        pool = new ScheduledThreadPoolExecutor(THREADS, task -> {
+            Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            threads.add(thread);
+            return thread;
+        });
+        pool.setRemoveOnCancelPolicy(true);
+    }
+
+    ScheduledExecutorService executor() {
+        return pool;
+    }
+
+    /** Starts or stops waking Paho's start/stop polls. */
+    synchronized void nudge(boolean on) {
+        if (on && nudging == null && !pool.isShutdown()) {
+            nudging = pool.scheduleWithFixedDelay(this::wakePolls, 1, 1, TimeUnit.MILLISECONDS);
+        } else if (!on && nudging != null) {
+            nudging.cancel(false);
+            nudging = null;
+        }
+    }
+
+    private void wakePolls() {
+        for (Thread thread : threads) {
+            if (thread != Thread.currentThread() && thread.getState() == Thread.State.TIMED_WAITING
+                    && inPahoPoll(thread.getStackTrace())) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    /** @return whether the stack is {@code Thread.sleep} called right from a Paho Comms* start or stop */
+    static boolean inPahoPoll(StackTraceElement[] stack) {
+        int i = 0;
+        while (i < stack.length && stack[i].getClassName().equals(Thread.class.getName())) {
+            i++;
+        }
+        if (i == 0 || i >= stack.length || !stack[i - 1].getMethodName().startsWith("sleep")) {
+            return false;
+        }
+        StackTraceElement caller = stack[i];
+        return caller.getClassName().startsWith(PAHO_COMMS)
+                && (caller.getMethodName().equals("start") || caller.getMethodName().equals("stop"));
+    }
+
+    /** Ends the pool's threads; after Paho's client was closed. */
+    void shutdown() {
+        nudge(false);
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
+                org.slf4j.LoggerFactory.getLogger(PahoThreads.class).warn("Hub link: Paho's threads did not end within 2 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
