@@ -115,7 +115,8 @@ final class Applier {
             if (failure.isEmpty()) {
                 stages.reached(DeployProgress.Stage.HEALTH_GATE, "waiting up to " + gateTimeout.toSeconds()
                         + " s for the components, the health checks and the link");
-                failure = gate.await(current(changes), before, gateTimeout)
+                failure = gate.await(current(changes), before, gateTimeout, HealthGate.STILL_WAITING_EVERY,
+                        waiting -> stages.reached(DeployProgress.Stage.HEALTH_GATE, waiting))
                         .map(f -> new Failure(f.cause(), f.detail()));
             }
         } catch (IOException | BundleException | RuntimeException e) {

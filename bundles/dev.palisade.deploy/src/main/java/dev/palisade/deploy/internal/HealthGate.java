@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -35,6 +36,11 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 final class HealthGate {
     /** How often the gate looks again while it waits. */
     private static final long POLL_MS = 50;
+    /**
+     * How often a waiting gate says so: well under the link's default command timeout (30 s), which
+     * each progress report restarts (docs/deploy.md).
+     */
+    static final Duration STILL_WAITING_EVERY = Duration.ofSeconds(10);
 
     private final Supplier<ServiceComponentRuntime> scr;
     private final Supplier<List<HealthIndicator>> indicators;
@@ -78,7 +84,18 @@ final class HealthGate {
      * @return empty if it passed, else why not
      */
     Optional<Failure> await(Collection<Bundle> bundles, Before before, Duration timeout) throws InterruptedException {
+        return await(bundles, before, timeout, STILL_WAITING_EVERY, problems -> { });
+    }
+
+    /**
+     * Waits for the gate, telling {@code stillWaiting} what it still waits for every
+     * {@code reportEvery} (so that whoever asked, e.g. the hub over the link, hears from the update
+     * during a long gate instead of timing it out).
+     */
+    Optional<Failure> await(Collection<Bundle> bundles, Before before, Duration timeout, Duration reportEvery,
+            Consumer<String> stillWaiting) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextReport = System.nanoTime() + reportEvery.toNanos();
         List<String> problems;
         while (true) {
             problems = new ArrayList<>();
@@ -111,6 +128,11 @@ final class HealthGate {
             if (System.nanoTime() >= deadline) {
                 return Optional.of(new Failure(RollbackCause.HEALTH_GATE, "not healthy within "
                         + timeout.toSeconds() + " s: " + String.join("; ", problems)));
+            }
+            if (System.nanoTime() >= nextReport) {
+                nextReport = System.nanoTime() + reportEvery.toNanos();
+                stillWaiting.accept("still waiting, " + Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L)
+                        + " s left: " + String.join("; ", problems));
             }
             Thread.sleep(POLL_MS);
         }

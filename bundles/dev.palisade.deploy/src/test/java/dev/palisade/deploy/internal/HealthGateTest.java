@@ -71,6 +71,19 @@ class HealthGateTest {
     }
 
     @Test
+    void aLongGateSaysWhatItStillWaitsForAtEachInterval() throws Exception {
+        HealthGate.Before before = gate.snapshot(List.of());
+        spool.set(Health.DOWN);
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Optional<HealthGate.Failure> failure = gate.await(List.of(), before, Duration.ofMillis(700),
+                Duration.ofMillis(200), reports::add);
+        assertTrue(failure.isPresent());
+        assertTrue(reports.size() >= 2 && reports.size() <= 4, "one report per 200 ms of a 700 ms gate: " + reports);
+        assertTrue(reports.get(0).startsWith("still waiting, ") && reports.get(0).contains("health spool is DOWN"),
+                reports.get(0));
+    }
+
+    @Test
     void aLinkThatWasDownNeedNotComeUp() throws Exception {
         link.set(LinkState.DOWN);
         HealthGate.Before before = gate.snapshot(List.of());
