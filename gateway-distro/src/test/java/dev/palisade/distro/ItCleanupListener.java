@@ -1,0 +1,83 @@
+package dev.palisade.distro;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import org.junit.runner.Result;
+import org.junit.runner.notification.Failure;
+import org.junit.runner.notification.RunListener;
+
+/**
+ * Failsafe run listener (configured in gateway-distro/pom.xml), one per forked JVM, which runs one IT class
+ * (reuseForks=false). When the class has finished:
+ * <ul>
+ * <li>every process this JVM started and that is still running (brokers, hubs, simulators, socat, gateways
+ * and whatever their wrapper scripts spawned) is killed, passed or failed, so none outlives its test class;
+ * a JVM shutdown hook does the same when the run is interrupted;</li>
+ * <li>the directories made by {@link TestDirectories} are deleted if every test passed, or kept with one line
+ * saying where if one failed or {@code -Dpalisade.keep.test.dirs=true}. A run that never finishes (killed,
+ * timed out) keeps them too: nothing is known about its outcome.</li>
+ * </ul>
+ */
+public class ItCleanupListener extends RunListener {
+
+    private volatile boolean failed;
+
+    public ItCleanupListener() {
+        Runtime.getRuntime().addShutdownHook(new Thread(ItCleanupListener::killChildren, "it-kill-children"));
+    }
+
+    @Override
+    public void testFailure(Failure failure) {
+        failed = true;
+    }
+
+    @Override
+    public void testRunFinished(Result result) {
+        killChildren();
+        List<Path> made = TestDirectories.drain();
+        if (made.isEmpty()) {
+            return;
+        }
+        boolean keep = Boolean.getBoolean(TestDirectories.KEEP_PROPERTY);
+        if (failed || !result.wasSuccessful() || keep) {
+            System.out.println("[palisade] test directories kept for investigation"
+                    + (keep ? " (-D" + TestDirectories.KEEP_PROPERTY + "=true)" : " (a test failed)") + ": "
+                    + made.stream().map(Path::toString).collect(Collectors.joining(" ")));
+            return;
+        }
+        for (Path dir : made) {
+            try {
+                TestDirectories.deleteRecursively(dir);
+            } catch (IOException e) {
+                System.out.println("[palisade] " + e.getMessage() + ": " + e.getCause());
+            }
+        }
+    }
+
+    /** Kills every descendant of this JVM, children before parents' exit is awaited; names what it found. */
+    static void killChildren() {
+        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+        if (left.isEmpty()) {
+            return;
+        }
+        System.out.println("[palisade] killing processes the tests left running: " + left.stream()
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).collect(Collectors.joining("; ")));
+        left.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle process : left) {
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                System.out.println("[palisade] process " + process.pid() + " did not exit after SIGKILL");
+            }
+        }
+    }
+}
