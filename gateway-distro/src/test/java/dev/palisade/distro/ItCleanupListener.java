@@ -17,8 +17,10 @@ import org.junit.runner.notification.RunListener;
  * (reuseForks=false). When the class has finished:
  * <ul>
  * <li>every process this JVM started and that is still running (brokers, hubs, simulators, socat, gateways
- * and whatever their wrapper scripts spawned) is killed, passed or failed, so none outlives its test class;
- * a JVM shutdown hook does the same when the run is interrupted;</li>
+ * and whatever their wrapper scripts spawned) is killed, passed or failed, so none outlives its test class,
+ * and so is every process whose command line names one of the class's {@link TestDirectories} (daemons
+ * such as a gateway or hub started with {@code start}, which are no descendants); a JVM shutdown hook does
+ * the same when the run is interrupted;</li>
  * <li>the directories made by {@link TestDirectories} are deleted if every test passed, or kept with one line
  * saying where if one failed or {@code -Dpalisade.keep.test.dirs=true}. A run that never finishes (killed,
  * timed out) keeps them too: nothing is known about its outcome.</li>
@@ -29,7 +31,10 @@ public class ItCleanupListener extends RunListener {
     private volatile boolean failed;
 
     public ItCleanupListener() {
-        Runtime.getRuntime().addShutdownHook(new Thread(ItCleanupListener::killChildren, "it-kill-children"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            killChildren();
+            killUsersOf(TestDirectories.drain()); // empty after a finished run; the directories stay
+        }, "it-kill-children"));
     }
 
     @Override
@@ -41,6 +46,7 @@ public class ItCleanupListener extends RunListener {
     public void testRunFinished(Result result) {
         killChildren();
         List<Path> made = TestDirectories.drain();
+        killUsersOf(made);
         if (made.isEmpty()) {
             return;
         }
@@ -60,9 +66,39 @@ public class ItCleanupListener extends RunListener {
         }
     }
 
+    /**
+     * Kills every process whose command line names one of {@code dirs}: a gateway or hub started with
+     * {@code start} daemonizes, so it is no descendant of this JVM, but its command line names its data
+     * directory under this test's directory. The directories have random names: no other run's process
+     * matches.
+     */
+    static void killUsersOf(List<Path> dirs) {
+        if (dirs.isEmpty()) {
+            return;
+        }
+        long self = ProcessHandle.current().pid();
+        List<ProcessHandle> left = ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self && p.isAlive())
+                .filter(p -> p.info().commandLine()
+                        .map(command -> dirs.stream().anyMatch(dir -> names(command, dir)))
+                        .orElse(false))
+                .flatMap(p -> java.util.stream.Stream.concat(p.descendants(), java.util.stream.Stream.of(p)))
+                .distinct()
+                .toList();
+        kill(left);
+    }
+
+    private static boolean names(String command, Path dir) {
+        String path = dir.toString();
+        return command.contains(path + "/") || command.contains(path + " ") || command.endsWith(path);
+    }
+
     /** Kills every descendant of this JVM, children before parents' exit is awaited; names what it found. */
     static void killChildren() {
-        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+        kill(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+    }
+
+    private static void kill(List<ProcessHandle> left) {
         if (left.isEmpty()) {
             return;
         }
