@@ -34,7 +34,7 @@ public class PkiLauncherIT {
     @Before
     public void setUp() throws IOException {
         home = DistroOptions.home();
-        dir = Files.createTempDirectory("palisade-pki-it");
+        dir = TestDirectories.shortTempDirectory("palisade-pki-it");
     }
 
     @Test

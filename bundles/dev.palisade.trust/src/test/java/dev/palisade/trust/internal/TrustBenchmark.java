@@ -77,7 +77,10 @@ public class TrustBenchmark {
                     Purpose.CLIENT, TestPki.NOW, null);
         }
         Path etc = Files.createTempDirectory("trust-bench");
+        // Removed when the JVM exits (files before their directory: deleteOnExit runs in reverse order).
+        etc.toFile().deleteOnExit();
         TrustFiles.write(etc.resolve("root.pem"), TrustFiles.pem("CERTIFICATE", rootCa.der()));
+        etc.resolve("root.pem").toFile().deleteOnExit();
         Clock clock = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
         service = new TrustServiceComponent(TypedConfigs.of(TrustServiceComponent.Config.class, Map.of()), clock);
         service.addDomain(new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class,

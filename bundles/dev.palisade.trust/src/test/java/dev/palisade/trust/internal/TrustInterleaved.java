@@ -32,7 +32,10 @@ public final class TrustInterleaved {
         TestPki.Issued rootCa = TestPki.root("Bench Root").issue();
         TestPki.Issued issuing = TestPki.intermediate("Bench Issuing CA", rootCa).issue();
         Path etc = Files.createTempDirectory("trust-interleaved");
+        // Removed when the JVM exits (files before their directory: deleteOnExit runs in reverse order).
+        etc.toFile().deleteOnExit();
         TrustFiles.write(etc.resolve("root.pem"), TrustFiles.pem("CERTIFICATE", rootCa.der()));
+        etc.resolve("root.pem").toFile().deleteOnExit();
         Clock clock = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
         TrustServiceComponent service = new TrustServiceComponent(TypedConfigs.of(TrustServiceComponent.Config.class, Map.of()), clock);
         service.addDomain(new TrustDomainComponent(TypedConfigs.of(TrustDomainComponent.Config.class,

@@ -26,11 +26,25 @@ final class ModbusSimulator implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private Process server;
 
+    /** Simulators not closed yet: killed when the JVM exits, so an interrupted run leaves no orphan. */
+    private static final java.util.Set<ModbusSimulator> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(sim -> {
+            try {
+                sim.close();
+            } catch (InterruptedException | RuntimeException | AssertionError e) {
+                // the JVM is exiting: kill the rest anyway
+            }
+        }), "modbus-simulator-kill"));
+    }
+
     private ModbusSimulator(Path dir, int port, Path clientPty, List<String> command) {
         this.dir = dir;
         this.port = port;
         this.clientPty = clientPty;
         this.command = command;
+        OPEN.add(this);
     }
 
     static Path script(Path dir) throws IOException {
@@ -119,13 +133,23 @@ final class ModbusSimulator implements AutoCloseable {
         ModbusSimulator sim = new ModbusSimulator(dir, 0, clientPty,
                 List.of(PYTHON, script(dir).toString(), "rtu", serverPty.toString(), "115200"));
         sim.processes.add(socat);
-        sim.start();
+        try {
+            sim.start();
+        } catch (Exception | Error e) {
+            sim.close();
+            throw e;
+        }
         Thread.sleep(1500); // the serial server has no port to probe; give it time to open the pty
         return sim;
     }
 
-    /** Starts (or restarts) the simulator and waits until it accepts connections. */
+    /**
+     * Starts (or restarts) the simulator and waits until it accepts connections. A simulator still
+     * running is killed first; one that never listens is killed before the failure is thrown, so no
+     * simulator outlives its test.
+     */
     void start() throws Exception {
+        kill();
         server = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sim.log").toFile())).start();
         if (port == 0) {
@@ -142,6 +166,7 @@ final class ModbusSimulator implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
+        kill();
         throw new AssertionError("the Modbus simulator did not listen on " + port + ": "
                 + Files.readString(dir.resolve("sim.log")));
     }
@@ -149,17 +174,34 @@ final class ModbusSimulator implements AutoCloseable {
     /** Kills the simulator (the device goes dead); {@link #start()} brings it back. */
     void kill() throws InterruptedException {
         if (server != null) {
-            server.destroyForcibly();
-            server.waitFor(10, TimeUnit.SECONDS);
+            destroyTree(server);
+            server = null;
+        }
+    }
+
+    /** Kills {@code process} and every process it started, and waits until they are gone. */
+    static void destroyTree(Process process) throws InterruptedException {
+        java.util.List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle handle : tree) {
+            try {
+                handle.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("process " + handle.pid() + " did not exit after SIGKILL", e);
+            }
         }
     }
 
     @Override
     public void close() throws InterruptedException {
-        kill();
-        for (Process process : processes) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+        try {
+            kill();
+        } finally {
+            for (Process process : processes) {
+                destroyTree(process);
+            }
+            OPEN.remove(this);
         }
     }
 }
