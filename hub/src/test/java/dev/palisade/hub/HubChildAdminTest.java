@@ -179,6 +179,8 @@ class HubChildAdminTest {
         // The chain passed PKIX at the request; the proof must still see the CA's new status.
         TestCredential line3 = TestPki.rootCa("Line3-Root", YEAR);
         verifyCa("Line3-Root", line3);
+        // gw-001 is not of this CA: the CA's parent policy must name it (docs/hub.md).
+        assertEquals(0, hub.admin("ca", "parents", "Line3-Root", "--gateways", "gw-001").exit());
         Child c = child(line3, "line3-a");
         Challenges ch = HubEnrollmentTest.challenge(gateway1, List.of(c));
         assertEquals(null, ch.entries().get(0).refused(), String.valueOf(ch.entries().get(0).detail()));

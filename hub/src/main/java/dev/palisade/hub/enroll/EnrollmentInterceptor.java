@@ -56,8 +56,8 @@ public final class EnrollmentInterceptor {
         PublishPacket packet = input.getPublishPacket();
         String rest = packet.getTopic().substring(root.length());
         if (rest.startsWith("enroll/")) {
-            X509Certificate cert = input.getConnectionInformation().getClientTlsInformation()
-                    .flatMap(ClientTlsInformation::getClientCertificate).orElse(null);
+            X509Certificate[] cert = input.getConnectionInformation().getClientTlsInformation()
+                    .flatMap(ClientTlsInformation::getClientCertificateChain).orElse(null);
             Optional<String> responseTopic = packet.getResponseTopic();
             Optional<ByteBuffer> correlation = packet.getCorrelationData();
             byte[] payload = packet.getPayload().map(EnrollmentInterceptor::bytes).orElse(new byte[0]);
@@ -68,12 +68,12 @@ public final class EnrollmentInterceptor {
                 LOG.warn("gateway '{}': {} without a response topic under {} dropped (nobody to answer)", gateway, rest, root);
                 return true;
             }
-            if (cert == null) {
+            if (cert == null || cert.length == 0) {
                 return true; // cannot happen on the mutual-TLS listener; nothing to verify with
             }
             Services.extensionExecutorService().submit(() -> {
                 try {
-                    service.handle(gateway, cert.getPublicKey(), rest, payload).ifPresentOrElse(
+                    service.handle(gateway, cert, rest, payload).ifPresentOrElse(
                             answer -> answer(responseTopic.get(), correlation, answer),
                             () -> LOG.info("gateway '{}': no enrollment message is served on '{}'", gateway, rest));
                 } catch (RuntimeException e) {
