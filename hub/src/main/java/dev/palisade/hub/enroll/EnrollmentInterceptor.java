@@ -82,7 +82,8 @@ public final class EnrollmentInterceptor {
                             answer -> answer(responseTopic.get(), correlation, answer),
                             () -> LOG.info("gateway '{}': no enrollment message is served on '{}'", gateway, rest));
                 } catch (RuntimeException e) {
-                    LOG.error("gateway '{}': {} failed unexpectedly", gateway, rest, e);
+                    // handle() answers its own failures; this is the answer's publish failing.
+                    LOG.error("gateway '{}': the answer to {} could not be published", gateway, rest, e);
                 }
             });
             return true;

@@ -90,6 +90,11 @@ public final class EnrollmentService {
         } catch (RegistryException e) {
             LOG.warn("gateway '{}': {} not answered, the registry is unusable: {}", gateway, suffix, e.getMessage());
             return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub registry cannot be used; retry later").toJson());
+        } catch (RuntimeException e) {
+            // A bug or a fault of the platform: still one answer (§2), so the gateway retries
+            // instead of waiting on silence; the stack trace is for the hub's operator only.
+            LOG.error("gateway '{}': {} failed unexpectedly; answered UNAVAILABLE", gateway, suffix, e);
+            return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub failed unexpectedly; retry later").toJson());
         }
     }
 

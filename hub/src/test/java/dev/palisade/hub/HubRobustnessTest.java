@@ -1,0 +1,117 @@
+package dev.palisade.hub;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.palisade.hub.HubEnrollmentTest.Child;
+import dev.palisade.hub.enroll.EnrollmentSettings;
+import dev.palisade.pki.PkiFiles;
+import dev.palisade.pki.TestCredential;
+import dev.palisade.pki.TestPki;
+import dev.palisade.protocol.enroll.EnrollRequest;
+import dev.palisade.protocol.enroll.ErrorAnswer;
+import dev.palisade.protocol.enroll.Mode;
+import dev.palisade.protocol.enroll.Reason;
+import dev.palisade.protocol.enroll.Wire;
+
+/**
+ * The hub against hostile or failing conditions, over real MQTT sessions: every well-formed
+ * request gets exactly one answer (docs/protocol.md §2), even when the hub fails in a way nobody
+ * planned for (here its clock throws).
+ */
+class HubRobustnessTest {
+    private static final Duration YEAR = Duration.ofDays(365);
+    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
+
+    /** The hub's clock, broken on demand. */
+    static final class BreakableClock extends Clock {
+        volatile boolean broken;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            if (broken) {
+                throw new IllegalStateException("the test broke the hub's clock");
+            }
+            return Instant.now();
+        }
+    }
+
+    @TempDir
+    static Path tmp;
+    static HubFixture hub;
+    static BreakableClock clock = new BreakableClock();
+    static TestCredential root;
+    static EnrollingGateway gateway;
+
+    @BeforeAll
+    static void startHub() throws Exception {
+        hub = new HubFixture(tmp.resolve("hub"), EnrollmentSettings.defaults(), clock);
+        root = TestPki.rootCa("Plant-Root", YEAR);
+        Path cer = tmp.resolve("root.cer");
+        PkiFiles.writeCertificates(cer, root.chain());
+        HubFixture.Result upload = hub.admin("ca", "upload", cer.toString());
+        Matcher m = CODE.matcher(upload.out());
+        assertTrue(m.find(), upload.toString());
+        Path proof = tmp.resolve("proof.cer");
+        PkiFiles.writeCertificates(proof, TestPki.verificationCertificate(root, m.group(1), Duration.ofDays(1)).chain());
+        assertEquals(0, hub.admin("ca", "verify", "Plant-Root", proof.toString()).exit());
+        assertEquals(0, hub.admin("device", "add", "gw-001", "--gateway", "--ca-chain").exit());
+        hub.server.refreshTrust();
+        TestCredential gw = TestPki.leaf(root, "gw-001", TestPki.Kind.GATEWAY, YEAR);
+        hub.connect(gw, "gw-001").close();
+        gateway = EnrollingGateway.connect(hub.port, hub.serverCa(), gw, "gw-001");
+    }
+
+    @AfterAll
+    static void stopHub() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Test
+    void anUnexpectedFailureIsAnsweredUnavailable() throws Exception {
+        Child child = new Child(TestPki.leaf(root, "pump-1", TestPki.Kind.DEVICE, YEAR), Mode.RELAY);
+        byte[] request = new EnrollRequest(List.of(new EnrollRequest.ChildRequest("pump-1", Mode.RELAY, child.chain())))
+                .toJson();
+        clock.broken = true;
+        byte[] answer;
+        try {
+            answer = gateway.request(Wire.TOPIC_REQUEST, request);
+        } finally {
+            clock.broken = false;
+        }
+        ErrorAnswer error = ErrorAnswer.parse(answer);
+        assertEquals(Reason.UNAVAILABLE, error.reason(), error.detail());
+        // and the hub goes on answering
+        assertEquals(1, HubEnrollmentTest.challenge(gateway, List.of(child)).entries().size());
+    }
+}
