@@ -32,7 +32,8 @@ import dev.palisade.protocol.enroll.Wire;
 /**
  * The hub against hostile or failing conditions, over real MQTT sessions: every well-formed
  * request gets exactly one answer (docs/protocol.md §2), even when the hub fails in a way nobody
- * planned for (here its clock throws).
+ * planned for (here its clock throws); a packet larger than the protocol's largest message is
+ * refused before the hub buffers it.
  */
 class HubRobustnessTest {
     private static final Duration YEAR = Duration.ofDays(365);
@@ -81,6 +82,7 @@ class HubRobustnessTest {
         PkiFiles.writeCertificates(proof, TestPki.verificationCertificate(root, m.group(1), Duration.ofDays(1)).chain());
         assertEquals(0, hub.admin("ca", "verify", "Plant-Root", proof.toString()).exit());
         assertEquals(0, hub.admin("device", "add", "gw-001", "--gateway", "--ca-chain").exit());
+        assertEquals(0, hub.admin("device", "add", "gw-big", "--gateway", "--ca-chain").exit());
         hub.server.refreshTrust();
         TestCredential gw = TestPki.leaf(root, "gw-001", TestPki.Kind.GATEWAY, YEAR);
         hub.connect(gw, "gw-001").close();
@@ -113,5 +115,33 @@ class HubRobustnessTest {
         assertEquals(Reason.UNAVAILABLE, error.reason(), error.detail());
         // and the hub goes on answering
         assertEquals(1, HubEnrollmentTest.challenge(gateway, List.of(child)).entries().size());
+    }
+
+    @Test
+    void theHubAnnouncesAndKeepsAPacketLimitOfTheProtocolsLargestMessage() throws Exception {
+        TestCredential gw = TestPki.leaf(root, "gw-big", TestPki.Kind.GATEWAY, YEAR);
+        var client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient("ssl://127.0.0.1:" + hub.port, "gw-big",
+                new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        var options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        options.setSocketFactory(GatewayClient.sslContext(hub.serverCa(), gw).getSocketFactory());
+        var connect = client.connect(options);
+        connect.waitForCompletion(15_000);
+        try {
+            Long announced = connect.getResponseProperties().getMaximumPacketSize();
+            // Without a limit HiveMQ reads packets of up to 256 MiB (and announces nothing).
+            assertTrue(announced != null && announced >= Wire.MAX_MESSAGE_BYTES && announced <= Wire.MAX_MESSAGE_BYTES + 64 * 1024,
+                    "CONNACK Maximum Packet Size " + announced);
+            var message = new org.eclipse.paho.mqttv5.common.MqttMessage(new byte[Wire.MAX_MESSAGE_BYTES + 128 * 1024]);
+            message.setQos(1);
+            Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> client.publish("palisade/v1/gw-big/telemetry", message).waitForCompletion(10_000));
+            assertTrue(String.valueOf(refused.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("large")
+                    || !client.isConnected(), String.valueOf(refused));
+        } finally {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(5_000);
+            }
+            client.close();
+        }
     }
 }
