@@ -83,6 +83,7 @@ class HubRobustnessTest {
         assertEquals(0, hub.admin("ca", "verify", "Plant-Root", proof.toString()).exit());
         assertEquals(0, hub.admin("device", "add", "gw-001", "--gateway", "--ca-chain").exit());
         assertEquals(0, hub.admin("device", "add", "gw-big", "--gateway", "--ca-chain").exit());
+        assertEquals(0, hub.admin("device", "add", "gw-will", "--gateway", "--ca-chain").exit());
         hub.server.refreshTrust();
         TestCredential gw = TestPki.leaf(root, "gw-001", TestPki.Kind.GATEWAY, YEAR);
         hub.connect(gw, "gw-001").close();
@@ -143,5 +144,31 @@ class HubRobustnessTest {
             }
             client.close();
         }
+    }
+
+    /** @return the CONNACK reason code of a session that leaves a will on {@code willTopic} */
+    private static int connectWithWill(String willTopic) throws Exception {
+        TestCredential gw = TestPki.leaf(root, "gw-will", TestPki.Kind.GATEWAY, YEAR);
+        var client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient("ssl://127.0.0.1:" + hub.port, "gw-will",
+                new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        var options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        options.setSocketFactory(GatewayClient.sslContext(hub.serverCa(), gw).getSocketFactory());
+        options.setWill(willTopic, new org.eclipse.paho.mqttv5.common.MqttMessage("{\"state\":\"gone\"}".getBytes()));
+        try {
+            client.connect(options).waitForCompletion(15_000);
+            client.disconnect().waitForCompletion(5_000);
+            return 0;
+        } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+            return e.getReasonCode();
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void aWillOnAChildOrEnrollmentTopicIsRefusedAtConnect() throws Exception {
+        assertEquals(0, connectWithWill("palisade/v1/gw-will/status"));
+        assertEquals(0x87, connectWithWill("palisade/v1/gw-will/d/victim-1/status"));
+        assertEquals(0x87, connectWithWill("palisade/v1/gw-will/enroll/request"));
     }
 }
