@@ -222,6 +222,14 @@ final class AdminCli {
                 args.end();
                 devices.remove(id);
                 out.println("device '" + id + "' removed");
+                // A removed device is nobody's child any more: its gateway stops speaking for it.
+                java.util.Optional<EnrollmentStore.ChildRecord> relation = children.list(null).stream()
+                        .filter(c -> c.child().equals(id)).findFirst();
+                if (relation.isPresent()) {
+                    children.remove(id);
+                    out.println("  its enrollment under gateway '" + relation.get().gateway() + "' ended: the hub refuses"
+                            + " its telemetry within a second");
+                }
             }
             default -> throw new UsageException("unknown device command '" + sub + "'");
         }

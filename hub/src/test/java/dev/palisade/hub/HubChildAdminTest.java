@@ -127,6 +127,18 @@ class HubChildAdminTest {
     }
 
     @Test
+    void removingARegisteredChildDeviceEndsItsEnrollment() throws Exception {
+        assertEquals(0, hub.admin("device", "add", "registered-1", "--ca-chain").exit());
+        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, child(issuing, "registered-1")));
+        assertTrue(gateway1.publish("d/registered-1/telemetry", "{}") < 0x80);
+        HubFixture.Result removed = hub.admin("device", "remove", "registered-1");
+        assertEquals(0, removed.exit(), removed.toString());
+        assertTrue(removed.out().contains("enrollment under gateway 'gw-001' ended"), removed.out());
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "registered-1", NOT_AUTHORIZED));
+        assertTrue(hub.admin("child", "list").out().lines().noneMatch(l -> l.startsWith("registered-1 ")));
+    }
+
+    @Test
     void aRevokedChildCertificateIsRefusedAndItsEnrollmentEnds() throws Exception {
         Child c = child(issuing, "revoked-leaf-1");
         HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, c));
