@@ -109,6 +109,8 @@ public class EnrollIT {
         EnrollItPki devices = new EnrollItPki("enroll-it-device-ca");
         devices.writeCa(work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
         hub.registerVerifiedCa("device-ca", work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        // The gateway is of another CA: the device CA's parent policy names it (docs/hub.md).
+        hub.ok("ca", "parents", "device-ca", "--gateways", GATEWAY);
         EnrollItPki stranger = new EnrollItPki("enroll-it-stranger-ca");
 
         fixture.provisionGateway(GATEWAY, "");

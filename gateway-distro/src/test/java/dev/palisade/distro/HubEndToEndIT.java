@@ -112,6 +112,8 @@ public class HubEndToEndIT {
         Files.createDirectories(work.resolve("devices"));
         devices.writeCa(work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
         hub.registerVerifiedCa("device-ca", work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        // The gateway is of another CA: the device CA's parent policy names it (docs/hub.md).
+        hub.ok("ca", "parents", "device-ca", "--gateways", GATEWAY);
         for (int i = 0; i < 5; i++) {
             EnrollItPki.Device device = devices.device("meter-" + i);
             new TestLeafDevice("meter-" + i, new dev.palisade.api.bus.PeerIdentity(device.chain(), "meter-" + i, "hub-it",

@@ -158,6 +158,14 @@ public final class HubServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest MQTT packet the broker reads: the protocol's largest message
+     * ({@link dev.palisade.protocol.enroll.Wire#MAX_MESSAGE_BYTES}) and room for the fixed header,
+     * topic and properties. Without it HiveMQ's default (256 MiB) lets any gateway make the hub
+     * buffer a quarter gigabyte per packet; a larger packet closes the connection (MQTT 0x95).
+     */
+    static final int MAX_PACKET_BYTES = dev.palisade.protocol.enroll.Wire.MAX_MESSAGE_BYTES + 64 * 1024;
+
     static String brokerConfig(HubSettings s, ServerIdentity identity, Path truststore, String trustPassword) {
         return """
                 <?xml version="1.0"?>
@@ -179,13 +187,14 @@ public final class HubServer implements AutoCloseable {
                   <mqtt>
                     <queued-messages><max-queue-size>%d</max-queue-size><strategy>discard</strategy></queued-messages>
                     <receive-maximum><server-receive-maximum>%d</server-receive-maximum></receive-maximum>
+                    <packets><max-packet-size>%d</max-packet-size></packets>
                   </mqtt>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                   <persistence><mode>%s</mode></persistence>
                 </hivemq>
                 """.formatted(s.port(), xml(s.bindAddress()), xml(identity.keystore().toAbsolutePath().toString()),
                 xml(identity.password()), xml(identity.password()), xml(truststore.toAbsolutePath().toString()),
-                xml(trustPassword), s.maxQueueSize(), s.serverReceiveMaximum(),
+                xml(trustPassword), s.maxQueueSize(), s.serverReceiveMaximum(), MAX_PACKET_BYTES,
                 s.filePersistence() ? "file" : "in-memory");
     }
 

@@ -71,16 +71,16 @@ public final class EnrollmentService {
 
     /**
      * @param gateway the authenticated gateway
-     * @param gatewayKey the public key of the session's client certificate
+     * @param gatewayChain the session's client certificate chain, leaf first
      * @param suffix the topic below {@code palisade/v1/<gateway>/}, one of the {@code Wire.TOPIC_*}
      * @param payload the request
      * @return the answer to publish, or empty if the suffix is not an enrollment topic
      */
-    public Optional<byte[]> handle(String gateway, PublicKey gatewayKey, String suffix, byte[] payload) {
+    public Optional<byte[]> handle(String gateway, X509Certificate[] gatewayChain, String suffix, byte[] payload) {
         try {
             return switch (suffix) {
-                case Wire.TOPIC_REQUEST -> Optional.of(request(gateway, EnrollRequest.parse(payload)));
-                case Wire.TOPIC_PROOF -> Optional.of(proof(gateway, gatewayKey, ProofBatch.parse(payload)));
+                case Wire.TOPIC_REQUEST -> Optional.of(request(gateway, gatewayChain, EnrollRequest.parse(payload)));
+                case Wire.TOPIC_PROOF -> Optional.of(proof(gateway, gatewayChain, ProofBatch.parse(payload)));
                 case Wire.TOPIC_REMOVE -> Optional.of(unenroll(gateway, Unenroll.parse(payload)));
                 default -> Optional.empty();
             };
@@ -90,6 +90,11 @@ public final class EnrollmentService {
         } catch (RegistryException e) {
             LOG.warn("gateway '{}': {} not answered, the registry is unusable: {}", gateway, suffix, e.getMessage());
             return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub registry cannot be used; retry later").toJson());
+        } catch (RuntimeException e) {
+            // A bug or a fault of the platform: still one answer (§2), so the gateway retries
+            // instead of waiting on silence; the stack trace is for the hub's operator only.
+            LOG.error("gateway '{}': {} failed unexpectedly; answered UNAVAILABLE", gateway, suffix, e);
+            return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub failed unexpectedly; retry later").toJson());
         }
     }
 
@@ -110,13 +115,13 @@ public final class EnrollmentService {
         return parent == null ? null : parent.map(gateway::equals).orElse(false);
     }
 
-    private byte[] request(String gateway, EnrollRequest request) throws RegistryException {
+    private byte[] request(String gateway, X509Certificate[] gatewayChain, EnrollRequest request) throws RegistryException {
         Instant now = clock.instant();
-        ChildChainCheck.Snapshot chains = this.chains.snapshot();
+        ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
         List<Challenges.Entry> entries = new ArrayList<>();
         List<EnrollmentStore.Challenge> opened = new ArrayList<>();
         for (EnrollRequest.ChildRequest child : request.children()) {
-            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.chain(), now);
+            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.mode(), child.chain(), now);
             if (refusal.isEmpty()) {
                 Optional<String> parent = store.parentOf(child.child());
                 if (parent.isPresent() && !parent.get().equals(gateway)) {
@@ -144,7 +149,8 @@ public final class EnrollmentService {
         return new Challenges(hubId, gateway, entries).toJson();
     }
 
-    private byte[] proof(String gateway, PublicKey gatewayKey, ProofBatch batch) throws RegistryException {
+    private byte[] proof(String gateway, X509Certificate[] gatewayChain, ProofBatch batch) throws RegistryException {
+        PublicKey gatewayKey = gatewayChain[0].getPublicKey();
         if (!batch.hub().equals(hubId) || !batch.gateway().equals(gateway)) {
             LOG.info("gateway '{}': proof for hub '{}' and gateway '{}' refused", gateway, batch.hub(), batch.gateway());
             return new ErrorAnswer(Reason.MALFORMED, "the proof names hub '" + batch.hub() + "' and gateway '" + batch.gateway()
@@ -169,7 +175,7 @@ public final class EnrollmentService {
             keys.add(new EnrollmentStore.ProofKey(p.enrollment(), p.child()));
         }
         List<Consumed> consumed = store.consumeAll(gateway, keys);
-        ChildChainCheck.Snapshot chains = this.chains.snapshot();
+        ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
         Refusal[] refusals = new Refusal[batch.proofs().size()];
         List<EnrollmentStore.ChildRecord> passed = new ArrayList<>();
         List<Integer> passedAt = new ArrayList<>();
@@ -247,7 +253,7 @@ public final class EnrollmentService {
                         + ", outside the accepted window (" + attestMaxAge + " old at most)"));
             }
         }
-        return chains.check(gateway, p.child(), chain, now);
+        return chains.check(gateway, p.child(), requested, chain, now);
     }
 
     private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {
