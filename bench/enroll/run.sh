@@ -4,7 +4,8 @@
 # tpm2-abrmd + tpm2-pkcs11) and in software, and each signer's raw signatures per second in the
 # same run. Usage: bench/enroll/run.sh [signers] (default softhsm,tpm,software)
 # Environment: BENCH_REPETITIONS (5), BENCH_CHILDREN (1000 per measured run), BENCH_BATCHES (1,10,100,1000),
-# BENCH_JVM_OPTS (extra JVM options, e.g. -XX:StartFlightRecording=filename=enroll.jfr,settings=profile)
+# BENCH_JVM_OPTS (extra JVM options, e.g. -XX:StartFlightRecording=filename=enroll.jfr,settings=profile),
+# BENCH_HUB (inline: the hub in the benchmark's JVM, the default; process: the hub alone in a JVM of its own)
 # Needs: the Debian packages of ./palisade's TEST_REQUIREMENTS (softhsm2, swtpm, tpm2-abrmd,
 # libtpm2-pkcs11-1, libtpm2-pkcs11-tools, libtss2-tcti-swtpm0, libtss2-tcti-tabrmd0, dbus) and
 # the hub built with its tests: mvn -B -q -pl hub -am package -DskipTests
@@ -63,7 +64,7 @@ echo "# children/s end to end (median of ${BENCH_REPETITIONS:-5}); tokenSig/s: t
 echo "# hubReq/hubProof: request and proof round trips per child; childSig: the children's software signatures per child"
 java -Xmx512m ${BENCH_JVM_OPTS:-} -cp "$CP" -Dlogback.configurationFile="$ROOT/bench/enroll/logback.xml" -Dbench.log="$WORK/hub.log" \
   -Dbench.signers="$SIGNERS" -Dbench.repetitions="${BENCH_REPETITIONS:-5}" -Dbench.children="${BENCH_CHILDREN:-1000}" \
-  -Dbench.batches="${BENCH_BATCHES:-1,10,100,1000}" \
+  -Dbench.batches="${BENCH_BATCHES:-1,10,100,1000}" -Dbench.hub="${BENCH_HUB:-inline}" \
   -Dbench.softhsm.library="$LIBRARY" -Dbench.softhsm.pin="$PIN" -Dbench.tpm.library="$TPM_LIBRARY" -Dbench.tpm.pin="$TPM_PIN" \
   dev.palisade.hub.EnrollmentThroughput
 echo "# load at end $(cut -d' ' -f1-3 /proc/loadavg)"
