@@ -39,7 +39,7 @@ import dev.palisade.protocol.enroll.Wire;
  * the session certificate's key and the payload, and publishes what it returns. Thread-safe (its
  * state is the store's); each call blocks on the registry, so it runs off the broker's threads.
  */
-public final class EnrollmentService {
+public final class EnrollmentService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
     /** Used and expired challenges are kept this long, only to name a replay. */
     private static final Duration PURGE_AFTER = Duration.ofDays(1);
@@ -52,6 +52,7 @@ public final class EnrollmentService {
     private final Duration attestMaxAge;
     private final Clock clock;
     private final ParentCache parents;
+    private final ProofBatchVerifier verifier = new ProofBatchVerifier();
 
     public EnrollmentService(EnrollmentSettings settings, HubRegistry registry, EnrollmentStore store, ChallengeClock challenges,
             Clock clock) {
@@ -176,15 +177,14 @@ public final class EnrollmentService {
         }
         List<Consumed> consumed = store.consumeAll(gateway, keys);
         ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
-        Refusal[] refusals = new Refusal[batch.proofs().size()];
+        // Independent checks without writes, on all cores (ProofBatchVerifier); then, in order, the records.
+        Refusal[] refusals = verifier.verifyAll(batch.proofs().size(),
+                i -> proveOne(gateway, batch, i, consumed.get(i), chains, now));
         List<EnrollmentStore.ChildRecord> passed = new ArrayList<>();
         List<Integer> passedAt = new ArrayList<>();
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
-            Optional<Refusal> refusal = proveOne(gateway, batch, i, consumed.get(i), chains, now);
-            if (refusal.isPresent()) {
-                refusals[i] = refusal.get();
-            } else {
+            if (refusals[i] == null) {
                 byte[] leaf = unpackChain(consumed.get(i).challenge().chain()).get(0);
                 passed.add(new EnrollmentStore.ChildRecord(p.child(), gateway, p.mode().toString(), leaf, now));
                 passedAt.add(i);
@@ -198,20 +198,31 @@ public final class EnrollmentService {
                         + "' was enrolled under another gateway meanwhile");
             }
         }
+        int enrolled = 0;
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
             if (refusals[i] == null) {
-                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+                // Per child at DEBUG, one summary line per batch at INFO (below); refusals stay at INFO.
+                LOG.debug("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
                 entries.add(Results.Entry.ok(p.child(), Results.Status.ENROLLED));
+                enrolled++;
             } else {
                 LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, p.child(), refusals[i].reason(), refusals[i].detail());
                 entries.add(Results.Entry.refused(p.child(), refusals[i].reason(), refusals[i].detail()));
             }
         }
+        LOG.info("gateway '{}': proof batch of {} children: {} enrolled, {} refused", gateway, batch.proofs().size(), enrolled,
+                batch.proofs().size() - enrolled);
         return new Results(entries).toJson();
     }
 
-    /** Everything but recording the relation: no registry writes. */
+    /** Stops the threads that check proof batches (the hub is stopping). */
+    @Override
+    public void close() {
+        verifier.close();
+    }
+
+    /** Everything but recording the relation: no registry writes; called from several threads at once. */
     private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Consumed consumed,
             ChildChainCheck.Snapshot chains, Instant now) {
         ProofBatch.ChildProof p = batch.proofs().get(index);
