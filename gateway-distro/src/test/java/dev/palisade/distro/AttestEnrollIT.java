@@ -116,6 +116,8 @@ public class AttestEnrollIT {
         plant.writeCa(devices.resolve("ca.pem"));
         plant.writeCaKey(devices.resolve("ca.key"));
         hub.registerVerifiedCa("device-ca", devices.resolve("ca.pem"), devices.resolve("ca.key"));
+        // The gateway is of another CA: the device CA's parent policy names it (docs/hub.md).
+        hub.ok("ca", "parents", "device-ca", "--gateways", GATEWAY);
         ModbusTlsItPki other = new ModbusTlsItPki("attest-it-other-ca");
         other.writeCa(devices.resolve("other-ca.pem"));
         String upload = hub.ok("ca", "upload", "--name", "other-ca", devices.resolve("other-ca.pem").toString());

@@ -14,18 +14,13 @@ import dev.palisade.api.upstream.PublishOptions;
 import dev.palisade.api.upstream.Spool;
 import dev.palisade.api.upstream.SpoolStats;
 import dev.palisade.api.upstream.Upstream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.After;
@@ -68,7 +63,6 @@ import org.osgi.util.tracker.ServiceTracker;
 public class HubEndToEndIT {
 
     private static final String GATEWAY = "gw-hub-it";
-    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
 
     @Inject
     private BundleContext context;
@@ -76,7 +70,7 @@ public class HubEndToEndIT {
     @Inject
     private CommandProcessor commands;
 
-    private Path hubData;
+    private ReferenceHub hub;
     private UpstreamItFixture fixture;
 
     @Configuration
@@ -86,8 +80,8 @@ public class HubEndToEndIT {
 
     @After
     public void stopHub() throws Exception {
-        if (hubData != null) {
-            hub("stop");
+        if (hub != null) {
+            hub.close();
         }
         if (fixture != null) {
             fixture.close();
@@ -100,21 +94,16 @@ public class HubEndToEndIT {
         fixture = new UpstreamItFixture(context, commands, "hub-it");
         Path etc = fixture.etc;
         Path work = fixture.work;
-        hubData = work.resolve("hub");
+        hub = new ReferenceHub(work.resolve("hub"));
+        Path hubData = hub.data;
         int port = UpstreamItFixture.freePort();
-        hubOk("start", "--port", String.valueOf(port));
+        hub.ok("start", "--port", String.valueOf(port));
 
         // The CA registered by proof of possession, the gateway under it.
         UpstreamItPki pki = fixture.pki;
         pki.writeCa(work.resolve("ca.pem"), work.resolve("ca.key"));
-        String upload = hubOk("ca", "upload", "--name", "it-ca", work.resolve("ca.pem").toString());
-        Matcher code = CODE.matcher(upload);
-        assertTrue("ca upload printed no verification code: " + upload, code.find());
-        run(List.of(DistroOptions.home().resolve("bin/palisade").toString(), "pki", "verification", code.group(1),
-                "--ca", work.resolve("ca.pem").toString(), "--ca-key", work.resolve("ca.key").toString(), "--out",
-                work.toString()), "bin/palisade pki verification");
-        hubOk("ca", "verify", "it-ca", work.resolve("verification-" + code.group(1) + ".cer").toString());
-        hubOk("device", "add", GATEWAY, "--gateway", "--ca-chain");
+        hub.registerVerifiedCa("it-ca", work.resolve("ca.pem"), work.resolve("ca.key"));
+        hub.ok("device", "add", GATEWAY, "--gateway", "--ca-chain");
 
         fixture.provisionGateway(GATEWAY, "");
 
@@ -122,7 +111,9 @@ public class HubEndToEndIT {
         EnrollItPki devices = new EnrollItPki("hub-it-device-ca");
         Files.createDirectories(work.resolve("devices"));
         devices.writeCa(work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
-        new ReferenceHub(hubData).registerVerifiedCa("device-ca", work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        hub.registerVerifiedCa("device-ca", work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
+        // The gateway is of another CA: the device CA's parent policy names it (docs/hub.md).
+        hub.ok("ca", "parents", "device-ca", "--gateways", GATEWAY);
         for (int i = 0; i < 5; i++) {
             EnrollItPki.Device device = devices.device("meter-" + i);
             new TestLeafDevice("meter-" + i, new dev.palisade.api.bus.PeerIdentity(device.chain(), "meter-" + i, "hub-it",
@@ -148,7 +139,7 @@ public class HubEndToEndIT {
         String shown = upstreamShown();
         assertTrue(shown, shown.startsWith("state:          UP"));
         assertTrue(shown, shown.contains("refused by hub 0"));
-        assertTrue("the gateway enrolled its children at the hub" + hubLogTail(),
+        assertTrue("the gateway enrolled its children at the hub" + hub.logTail(),
                 Files.readString(hubData.resolve("hub.log")).contains("gateway '" + GATEWAY + "': child 'meter-4' enrolled (relay)"));
 
         // 2. The hub SIGKILLed mid-stream while producers keep publishing, then restarted.
@@ -181,7 +172,7 @@ public class HubEndToEndIT {
         await("upstream health DEGRADED", 10, () -> upstreamHealth().health() == Health.DEGRADED);
         Thread.sleep(2_000); // a few refused reconnects, while messages pile up in the spool
         assertTrue("messages wait in the spool while the hub is down", spool.stats().messages() > 0);
-        hubOk("start", "--port", String.valueOf(port));
+        hub.ok("start", "--port", String.valueOf(port));
         producer.join(TimeUnit.SECONDS.toMillis(120));
         assertEquals("every publish accepted by the spool", null, producerFailure.get());
         int second = produced.get() - first;
@@ -195,7 +186,7 @@ public class HubEndToEndIT {
         assertTrue(upstreamShown(), upstreamShown().contains("refused by hub 0"));
 
         // 3. The gateway's registration removed at the hub: disconnected, refused, messages kept.
-        hubOk("device", "remove", GATEWAY);
+        hub.ok("device", "remove", GATEWAY);
         await("the link dropped after its registration was removed", 20, () -> linkState() != LinkState.UP);
         int third = 100;
         publish(upstream, first + second, first + second + third);
@@ -206,57 +197,12 @@ public class HubEndToEndIT {
         assertTrue("the link should say the hub refused it (CONNACK 0x87): " + refused,
                 refused.contains("last error:     cannot connect to ssl://127.0.0.1:" + port + ": Not authorized"));
         String hubLog = Files.readString(hubData.resolve("hub.log"));
-        assertTrue("the hub should log why it dropped the gateway" + hubLogTail(),
+        assertTrue("the hub should log why it dropped the gateway" + hub.logTail(),
                 hubLog.contains("gateway '" + GATEWAY + "' disconnected: no device is registered for the client certificate"));
-        assertTrue("the hub should have accepted the gateway before and after its restart" + hubLogTail(),
+        assertTrue("the hub should have accepted the gateway before and after its restart" + hub.logTail(),
                 hubLog.split("gateway '" + GATEWAY + "' connected", -1).length - 1 >= 2);
         HealthReport health = upstreamHealth();
         assertEquals(health.toString(), Health.DEGRADED, health.health());
-    }
-
-    // --- the hub ---
-
-    private String hubOk(String... arguments) throws Exception {
-        Result result = hub(arguments);
-        if (result.exit != 0) {
-            throw new AssertionError("palisade-hub " + String.join(" ", arguments) + " exited " + result.exit + ": "
-                    + result.output + hubLogTail());
-        }
-        return result.output;
-    }
-
-    private Result hub(String... arguments) throws Exception {
-        String basedir = System.getProperty("palisade.distro.basedir");
-        if (basedir == null) {
-            throw new AssertionError("system property palisade.distro.basedir is not set (Failsafe sets it)");
-        }
-        Path launcher = Path.of(basedir).resolve("../hub/bin/palisade-hub").normalize();
-        if (!Files.isExecutable(launcher)) {
-            throw new AssertionError("the reference hub's launcher " + launcher + " is missing");
-        }
-        List<String> command = new ArrayList<>(List.of(launcher.toString()));
-        command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("PALISADE_HUB_DATA", hubData.toString());
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(150, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(command + " did not finish: " + output);
-        }
-        return new Result(process.exitValue(), output);
-    }
-
-    private String hubLogTail() {
-        try {
-            List<String> log = Files.readAllLines(hubData.resolve("hub.log"));
-            return "\nhub.log ends:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size()));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private record Result(int exit, String output) {
     }
 
     // --- the gateway ---
@@ -304,20 +250,6 @@ public class HubEndToEndIT {
 
     // --- helpers ---
 
-    private static String run(List<String> command, String what) throws Exception {
-        Process process;
-        try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError(what + " cannot be started: " + e.getMessage(), e);
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new AssertionError(what + " failed: " + output);
-        }
-        return output;
-    }
-
     private <T> T service(Class<T> type) {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
         tracker.open();
@@ -340,7 +272,7 @@ public class HubEndToEndIT {
                     link = "(palisade:upstream failed: " + e + ")";
                 }
                 throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "\n" + link
-                        + hubLogTail());
+                        + hub.logTail());
             }
             Thread.sleep(100);
         }

@@ -43,8 +43,31 @@ final class AdminCli {
     }
 
     int ca(Args args) throws RegistryException, IOException, UsageException {
-        String sub = args.next("a ca command (upload, code, verify, list, disable, remove, revoke-cert, revoked)");
+        String sub = args.next("a ca command (upload, code, verify, list, disable, remove, parents, revoke-cert, revoked)");
         switch (sub) {
+            case "parents" -> {
+                String name = args.next("the CA name");
+                String gateways = args.option("--gateways");
+                boolean anyOfCa = args.flag("--any-gateway-of-ca");
+                boolean noAttest = args.flag("--no-attest");
+                args.end();
+                if ((gateways == null) == !anyOfCa) {
+                    throw new UsageException("ca parents " + name + ": give either --gateways g1,g2 or --any-gateway-of-ca");
+                }
+                java.util.Set<String> ids = null;
+                if (gateways != null) {
+                    ids = new java.util.TreeSet<>();
+                    for (String g : gateways.split(",")) {
+                        if (!g.isBlank()) {
+                            ids.add(g.strip());
+                        }
+                    }
+                }
+                children.setParents(registry, name, ids, !noAttest);
+                out.println("CA '" + name + "': its children may be parented by " + (ids == null
+                        ? "any gateway whose certificate leads to it" : "gateways " + String.join(", ", ids))
+                        + (noAttest ? "; the attest mode is refused" : "; every mode accepted"));
+            }
             case "revoke-cert" -> {
                 Path file = args.path("the certificate file to revoke");
                 args.end();
@@ -99,6 +122,10 @@ final class AdminCli {
                     out.printf("%-24s %-9s %s%n", ca.name(), ca.status().name().toLowerCase(java.util.Locale.ROOT),
                             ca.subject());
                     out.println("  thumbprint " + ca.thumbprint());
+                    var policy = children.parentPolicies().get(ca.thumbprint());
+                    out.println("  parents    " + (policy == null || policy.gateways() == null ? "gateways of this CA"
+                            : "gateways " + String.join(", ", policy.gateways())) + (policy != null && !policy.attest()
+                                    ? "; attest refused" : ""));
                     if (ca.code() != null) {
                         out.println("  code       " + ca.code() + " (expires " + ca.codeExpires() + ")");
                     }
@@ -195,6 +222,14 @@ final class AdminCli {
                 args.end();
                 devices.remove(id);
                 out.println("device '" + id + "' removed");
+                // A removed device is nobody's child any more: its gateway stops speaking for it.
+                java.util.Optional<EnrollmentStore.ChildRecord> relation = children.list(null).stream()
+                        .filter(c -> c.child().equals(id)).findFirst();
+                if (relation.isPresent()) {
+                    children.remove(id);
+                    out.println("  its enrollment under gateway '" + relation.get().gateway() + "' ended: the hub refuses"
+                            + " its telemetry within a second");
+                }
             }
             default -> throw new UsageException("unknown device command '" + sub + "'");
         }

@@ -43,6 +43,8 @@ public final class HubMain {
               ca code NAME                       a fresh verification code for a pending CA
               ca verify NAME VERIFICATION.cer    prove possession of the CA's key: the CA is verified
               ca list | ca disable NAME | ca remove NAME
+              ca parents NAME (--gateways G1,G2 | --any-gateway-of-ca) [--no-attest]
+                                                 which gateways may parent children of this CA
               ca revoke-cert CERT                refuse a certificate at enrollment; unenroll children holding it
               ca revoked                         the revoked certificates
               device add ID [--gateway] (--ca-chain | --self-signed CERT [--secondary CERT] | --token)

@@ -46,11 +46,13 @@ public final class HubServer implements AutoCloseable {
     private final EmbeddedHiveMQ broker;
     private final Path readyFile;
     private final EnrollmentStore enrollments;
+    private final EnrollmentService enrollmentService;
 
     private HubServer(HubSettings settings, HubRegistry registry, TrustStoreSync trustStore, EmbeddedHiveMQ broker,
-            Path readyFile, EnrollmentStore enrollments) {
+            Path readyFile, EnrollmentStore enrollments, EnrollmentService enrollmentService) {
         this.settings = settings;
         this.enrollments = enrollments;
+        this.enrollmentService = enrollmentService;
         this.registry = registry;
         this.trustStore = trustStore;
         this.broker = broker;
@@ -81,6 +83,7 @@ public final class HubServer implements AutoCloseable {
         TrustStoreSync trust = null;
         EmbeddedHiveMQ broker = null;
         EnrollmentStore enrollments = null;
+        EnrollmentService enrollmentService = null;
         try {
             ServerIdentity identity = ServerIdentity.resolve(settings);
             Path brokerDir = data.resolve("broker");
@@ -97,7 +100,7 @@ public final class HubServer implements AutoCloseable {
             Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
 
             enrollments = SqliteEnrollmentStore.open(settings.registryFile());
-            EnrollmentService enrollmentService = new EnrollmentService(enrollmentSettings, registry, enrollments,
+            enrollmentService = new EnrollmentService(enrollmentSettings, registry, enrollments,
                     new ChallengeClock(new SecureRandom(), enrollmentSettings.challengeLifetime()), clock);
             HubExtension hub = new HubExtension(new GatewayAuthenticator(registry),
                     new EnrollmentInterceptor(enrollmentService, enrollmentSettings.allowUnenrolledChildren()), clock);
@@ -124,23 +127,24 @@ public final class HubServer implements AutoCloseable {
             Files.writeString(ready, settings.bindAddress() + ":" + settings.port() + "\n", StandardCharsets.UTF_8);
             LOG.info("Palisade hub listening for gateways (mutual TLS) on {}:{}; data {}", settings.bindAddress(),
                     settings.port(), data);
-            return new HubServer(settings, registry, trust, broker, ready, enrollments);
+            return new HubServer(settings, registry, trust, broker, ready, enrollments, enrollmentService);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cleanUp(registry, trust, broker, enrollments);
+            cleanUp(registry, trust, broker, enrollments, enrollmentService);
             throw new IOException("interrupted while the broker started", e);
         } catch (ExecutionException | TimeoutException e) {
-            cleanUp(registry, trust, broker, enrollments);
+            cleanUp(registry, trust, broker, enrollments, enrollmentService);
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IOException("the broker did not start on " + settings.bindAddress() + ":" + settings.port()
                     + " (is the port in use?): " + cause, e);
         } catch (IOException | RegistryException | RuntimeException e) {
-            cleanUp(registry, trust, broker, enrollments);
+            cleanUp(registry, trust, broker, enrollments, enrollmentService);
             throw e;
         }
     }
 
-    private static void cleanUp(HubRegistry registry, TrustStoreSync trust, EmbeddedHiveMQ broker, EnrollmentStore enrollments) {
+    private static void cleanUp(HubRegistry registry, TrustStoreSync trust, EmbeddedHiveMQ broker, EnrollmentStore enrollments,
+            EnrollmentService enrollmentService) {
         // The poller first: it must not re-check sessions on a broker that is shutting down.
         if (trust != null) {
             trust.close();
@@ -152,11 +156,22 @@ public final class HubServer implements AutoCloseable {
                 LOG.warn("the broker did not stop cleanly: {}", e.toString());
             }
         }
+        if (enrollmentService != null) { // after the broker: no proof batch is being answered any more
+            enrollmentService.close();
+        }
         registry.close();
         if (enrollments != null) {
             enrollments.close();
         }
     }
+
+    /**
+     * The largest MQTT packet the broker reads: the protocol's largest message
+     * ({@link dev.palisade.protocol.enroll.Wire#MAX_MESSAGE_BYTES}) and room for the fixed header,
+     * topic and properties. Without it HiveMQ's default (256 MiB) lets any gateway make the hub
+     * buffer a quarter gigabyte per packet; a larger packet closes the connection (MQTT 0x95).
+     */
+    static final int MAX_PACKET_BYTES = dev.palisade.protocol.enroll.Wire.MAX_MESSAGE_BYTES + 64 * 1024;
 
     static String brokerConfig(HubSettings s, ServerIdentity identity, Path truststore, String trustPassword) {
         return """
@@ -179,13 +194,14 @@ public final class HubServer implements AutoCloseable {
                   <mqtt>
                     <queued-messages><max-queue-size>%d</max-queue-size><strategy>discard</strategy></queued-messages>
                     <receive-maximum><server-receive-maximum>%d</server-receive-maximum></receive-maximum>
+                    <packets><max-packet-size>%d</max-packet-size></packets>
                   </mqtt>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                   <persistence><mode>%s</mode></persistence>
                 </hivemq>
                 """.formatted(s.port(), xml(s.bindAddress()), xml(identity.keystore().toAbsolutePath().toString()),
                 xml(identity.password()), xml(identity.password()), xml(truststore.toAbsolutePath().toString()),
-                xml(trustPassword), s.maxQueueSize(), s.serverReceiveMaximum(),
+                xml(trustPassword), s.maxQueueSize(), s.serverReceiveMaximum(), MAX_PACKET_BYTES,
                 s.filePersistence() ? "file" : "in-memory");
     }
 
@@ -220,7 +236,7 @@ public final class HubServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("cannot remove {}: {}", readyFile, e.getMessage());
         }
-        cleanUp(registry, trustStore, broker, enrollments);
+        cleanUp(registry, trustStore, broker, enrollments, enrollmentService);
         LOG.info("Palisade hub stopped");
     }
 }

@@ -109,6 +109,35 @@ final class EnrollingGateway implements AutoCloseable {
         return answer.get(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Subscribes to {@code <root><observed>} (QoS 1), then sends a request on {@code <root><suffix>}
+     * naming {@code <root><responseSuffix>} as its Response Topic.
+     *
+     * @return the messages that arrive on the observed topic filter
+     */
+    java.util.concurrent.BlockingQueue<byte[]> requestWithResponseTopic(String suffix, byte[] payload, String responseSuffix,
+            String observed) throws Exception {
+        java.util.concurrent.BlockingQueue<byte[]> arrived = new java.util.concurrent.LinkedBlockingQueue<>();
+        IMqttToken sub = client.subscribe(new MqttSubscription[] {new MqttSubscription(root + observed, 1)}, null, null,
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {(topic, m) -> arrived.add(m.getPayload())},
+                new MqttProperties());
+        sub.waitForCompletion(10_000);
+        int granted = sub.getReasonCodes() == null ? 0 : sub.getReasonCodes()[0];
+        if (granted >= 0x80) {
+            throw new AssertionError("SUBACK 0x" + Integer.toHexString(granted) + " for " + root + observed);
+        }
+        MqttMessage message = new MqttMessage(payload);
+        message.setQos(1);
+        MqttProperties properties = new MqttProperties();
+        properties.setResponseTopic(root + responseSuffix);
+        byte[] correlation = new byte[16];
+        random.nextBytes(correlation);
+        properties.setCorrelationData(correlation);
+        message.setProperties(properties);
+        client.publish(root + suffix, message).waitForCompletion(10_000);
+        return arrived;
+    }
+
     /** Publishes QoS 1 under the gateway's root and returns the PUBACK reason code. */
     int publish(String suffix, String payload) throws MqttException {
         return publishAbsolute(root + suffix, payload);

@@ -70,6 +70,10 @@ import dev.palisade.protocol.enroll.Wire;
  * consumes each challenge and records each relation). The TLS session is made with the same token
  * key, as on a gateway: the hub verifies the batch signature with the session certificate's key.
  *
+ * <p>With {@code -Dbench.hub=process} the hub runs alone in a JVM of its own
+ * ({@link BenchHubProcess}) instead of in this one, so the gateway's work (the children's
+ * signatures, the hash tree, TLS) is not on the hub's threads' CPU budget in the same heap.
+ *
  * <p>Run by {@code bench/enroll/run.sh}, which makes fresh tokens and passes
  * {@code -Dbench.<signer>.library}/{@code .pin}. Not a test (Surefire does not pick it up).
  */
@@ -79,13 +83,15 @@ public final class EnrollmentThroughput {
     private static final String HUB = EnrollmentSettings.DEFAULT_HUB_ID;
     private static final String GATEWAY = "gw-bench";
 
-    private final HubFixture hub;
+    private final int hubPort;
+    private final Path hubServerCa;
     private final TestCredential ca;
     private final List<TestCredential> children;
     private final int repetitions;
 
-    private EnrollmentThroughput(HubFixture hub, TestCredential ca, List<TestCredential> children, int repetitions) {
-        this.hub = hub;
+    private EnrollmentThroughput(int hubPort, Path hubServerCa, TestCredential ca, List<TestCredential> children, int repetitions) {
+        this.hubPort = hubPort;
+        this.hubServerCa = hubServerCa;
         this.ca = ca;
         this.children = children;
         this.repetitions = repetitions;
@@ -103,9 +109,12 @@ public final class EnrollmentThroughput {
         for (int i = 0; i < perRun; i++) {
             children.add(TestPki.leaf(root, String.format(Locale.ROOT, "child-%05d", i), TestPki.Kind.DEVICE, YEAR));
         }
-        try (HubFixture hub = new HubFixture(data.resolve("hub"), EnrollmentSettings.defaults(), Clock.systemUTC())) {
-            register(hub, data, root);
-            EnrollmentThroughput bench = new EnrollmentThroughput(hub, root, children, repetitions);
+        boolean separate = "process".equals(System.getProperty("bench.hub", "inline"));
+        try (AutoCloseable hub = separate ? BenchHubProcess.launch(data, root) : inlineHub(data, root)) {
+            int port = hub instanceof HubFixture f ? f.port : ((BenchHubProcess.Handle) hub).port();
+            Path serverCa = hub instanceof HubFixture f ? f.serverCa() : ((BenchHubProcess.Handle) hub).serverCa();
+            EnrollmentThroughput bench = new EnrollmentThroughput(port, serverCa, root, children, repetitions);
+            System.out.println("# the hub runs " + (separate ? "alone in its own JVM (bench.hub=process)" : "in the benchmark's JVM"));
             System.out.printf(Locale.ROOT, "%-8s %6s %10s %12s %12s %12s %12s %12s%n", "signer", "batch", "children",
                     "children/s", "tokenSig/s", "hubReq us/c", "hubProof us/c", "childSig us/c");
             for (String signer : signers) {
@@ -120,7 +129,19 @@ public final class EnrollmentThroughput {
         System.exit(0);
     }
 
-    private static void register(HubFixture hub, Path data, TestCredential root) throws Exception {
+    private static HubFixture inlineHub(Path data, TestCredential root) throws Exception {
+        HubFixture hub = new HubFixture(data.resolve("hub"), EnrollmentSettings.defaults(), Clock.systemUTC());
+        try {
+            register(hub, data, root);
+            return hub;
+        } catch (Exception | Error e) {
+            hub.close();
+            throw e;
+        }
+    }
+
+    /** Registers the bench's root CA (uploaded, then verified) and its gateway. */
+    static void register(HubFixture hub, Path data, TestCredential root) throws Exception {
         Path cer = data.resolve("root.cer");
         PkiFiles.writeCertificates(cer, root.chain());
         HubFixture.Result upload = hub.admin("ca", "upload", cer.toString());
@@ -158,7 +179,7 @@ public final class EnrollmentThroughput {
         }
         X509Certificate cert = issue(ca, GATEWAY, pair.getPublic());
         double rawRate = rawSignaturesPerSecond(provider, pair.getPrivate());
-        try (EnrollingGateway gw = connect(tls(hub.serverCa(), pair.getPrivate(), cert))) {
+        try (EnrollingGateway gw = connect(tls(hubServerCa, pair.getPrivate(), cert))) {
             for (int batch : batchSizes) {
                 // Batches of 1 are token-bound: fewer children keep the run short, same per-child figure.
                 int total = batch == 1 ? Math.min(perRun, 200) : Math.max(batch, perRun);
@@ -259,7 +280,7 @@ public final class EnrollmentThroughput {
         long deadline = System.currentTimeMillis() + 45_000;
         while (true) {
             try {
-                return EnrollingGateway.connect(hub.port, tls, GATEWAY);
+                return EnrollingGateway.connect(hubPort, tls, GATEWAY);
             } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
                 if (!HubFixture.isTlsFailure(e) || System.currentTimeMillis() > deadline) {
                     throw e;

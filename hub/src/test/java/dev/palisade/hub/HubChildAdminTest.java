@@ -127,6 +127,18 @@ class HubChildAdminTest {
     }
 
     @Test
+    void removingARegisteredChildDeviceEndsItsEnrollment() throws Exception {
+        assertEquals(0, hub.admin("device", "add", "registered-1", "--ca-chain").exit());
+        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, child(issuing, "registered-1")));
+        assertTrue(gateway1.publish("d/registered-1/telemetry", "{}") < 0x80);
+        HubFixture.Result removed = hub.admin("device", "remove", "registered-1");
+        assertEquals(0, removed.exit(), removed.toString());
+        assertTrue(removed.out().contains("enrollment under gateway 'gw-001' ended"), removed.out());
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "registered-1", NOT_AUTHORIZED));
+        assertTrue(hub.admin("child", "list").out().lines().noneMatch(l -> l.startsWith("registered-1 ")));
+    }
+
+    @Test
     void aRevokedChildCertificateIsRefusedAndItsEnrollmentEnds() throws Exception {
         Child c = child(issuing, "revoked-leaf-1");
         HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, c));
@@ -179,6 +191,8 @@ class HubChildAdminTest {
         // The chain passed PKIX at the request; the proof must still see the CA's new status.
         TestCredential line3 = TestPki.rootCa("Line3-Root", YEAR);
         verifyCa("Line3-Root", line3);
+        // gw-001 is not of this CA: the CA's parent policy must name it (docs/hub.md).
+        assertEquals(0, hub.admin("ca", "parents", "Line3-Root", "--gateways", "gw-001").exit());
         Child c = child(line3, "line3-a");
         Challenges ch = HubEnrollmentTest.challenge(gateway1, List.of(c));
         assertEquals(null, ch.entries().get(0).refused(), String.valueOf(ch.entries().get(0).detail()));

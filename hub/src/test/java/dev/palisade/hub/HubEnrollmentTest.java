@@ -267,6 +267,19 @@ class HubEnrollmentTest {
     }
 
     @Test
+    void theHubAnswersOnlyOnTheDocumentedResponseTopicNeverOnAChildTopic() throws Exception {
+        byte[] request = new EnrollRequest(List.of(new EnrollRequest.ChildRequest("victim-1", Mode.RELAY,
+                new Child(device(plantIssuing, "victim-1"), Mode.RELAY).chain()))).toJson();
+        var onChildTopic = gateway1.requestWithResponseTopic(Wire.TOPIC_REQUEST, request, "d/victim-1/telemetry",
+                "d/victim-1/#");
+        var elsewhere = gateway1.requestWithResponseTopic(Wire.TOPIC_REQUEST, request, "other", "other");
+        // The proper request after both: once its answer is here, the hub has handled the others.
+        assertEquals(1, challenge(gateway1, List.of(new Child(device(plantIssuing, "victim-2"), Mode.RELAY))).entries().size());
+        assertNull(onChildTopic.poll(2, java.util.concurrent.TimeUnit.SECONDS), "the hub answered on a child's topic");
+        assertNull(elsewhere.poll(0, java.util.concurrent.TimeUnit.SECONDS), "the hub answered on another topic");
+    }
+
+    @Test
     void aBatchOfOneHundredIsProvenUnderOneGatewaySignature() throws Exception {
         List<Child> children = new ArrayList<>();
         for (int i = 0; i < 100; i++) {

@@ -69,6 +69,31 @@ public final class ChildService {
         return unenrolled[0];
     }
 
+    /**
+     * Sets which gateways may parent children whose chain leads to CA {@code caName}.
+     *
+     * @param gateways the gateway ids, or null for the default (gateways whose certificate leads to the same CA)
+     * @param attest whether children of this CA may be enrolled in the attest mode
+     */
+    public EnrollmentStore.ParentPolicy setParents(HubRegistry registry, String caName, java.util.Set<String> gateways,
+            boolean attest) throws RegistryException {
+        EnrollmentStore.ParentPolicy[] set = new EnrollmentStore.ParentPolicy[1];
+        audited.run("ca parents", caName, () -> {
+            String thumbprint = registry.findCa(caName).orElseThrow(() -> new RegistryException(Reason.NOT_FOUND,
+                    "no CA named '" + caName + "' (see `palisade-hub ca list`)")).thumbprint();
+            set[0] = new EnrollmentStore.ParentPolicy(thumbprint, gateways, attest);
+            store.setParentPolicy(set[0]);
+            return null;
+        }, () -> (gateways == null ? "any gateway of the CA" : "gateways " + String.join(",", new java.util.TreeSet<>(gateways)))
+                + (attest ? "" : "; attest refused"));
+        return set[0];
+    }
+
+    /** @return every CA's explicit parent policy, by CA thumbprint */
+    public java.util.Map<String, EnrollmentStore.ParentPolicy> parentPolicies() throws RegistryException {
+        return store.parentPolicies();
+    }
+
     public List<RevokedCertificate> revoked() throws RegistryException {
         return store.listRevoked();
     }

@@ -121,6 +121,11 @@ public final class GatewayAuthenticator {
                 return Verdict.refuse(Refusal.WILL_TOPIC_NOT_ALLOWED, "gateway '" + device.id() + "' may not set a will"
                         + " on '" + willTopic + "', only under " + TopicPolicy.prefix(device.id()));
             }
+            if (willTopic != null && !TopicPolicy.mayWill(device.id(), willTopic)) {
+                return Verdict.refuse(Refusal.WILL_TOPIC_NOT_ALLOWED, "gateway '" + device.id() + "' may not set a will"
+                        + " on '" + willTopic + "': a will is published by the broker, past the child-topic and"
+                        + " enrollment rules, so it may not be under " + TopicPolicy.prefix(device.id()) + "d/ or …/enroll/");
+            }
             return Verdict.accept(device.id());
         } catch (RegistryException e) {
             return Verdict.refuse(Refusal.REGISTRY_UNAVAILABLE, e.getMessage());

@@ -35,6 +35,7 @@ import dev.palisade.hub.registry.RegistryException;
 import dev.palisade.hub.registry.Role;
 import dev.palisade.pki.Names;
 import dev.palisade.pki.PkiFiles;
+import dev.palisade.protocol.enroll.Mode;
 import dev.palisade.protocol.enroll.Reason;
 
 /**
@@ -42,7 +43,7 @@ import dev.palisade.protocol.enroll.Reason;
  * certificate of the chain is revoked, the chain validates to a verified CA or the leaf is a
  * registered self-signed device, the child id is the leaf's CN, and the child is something a
  * gateway may parent. The CAs and revoked certificates are read once per request or proof
- * ({@link #snapshot()}), never kept longer: a CA disabled or a certificate revoked a moment ago
+ * ({@link #snapshot}), never kept longer: a CA disabled or a certificate revoked a moment ago
  * refuses the next message. The same PKIX rules as the gateway authenticator: no CRLs are
  * fetched; a disabled CA or a certificate revoked with {@code palisade-hub ca revoke-cert} is
  * what revokes.
@@ -70,12 +71,12 @@ final class ChildChainCheck {
     }
 
     /** The CAs and revoked certificates as they are now, for the children of one message. */
-    Snapshot snapshot() throws RegistryException {
+    Snapshot snapshot(X509Certificate[] gatewayChain, Instant now) throws RegistryException {
         Map<String, EnrollmentStore.RevokedCertificate> revoked = new HashMap<>();
         for (EnrollmentStore.RevokedCertificate r : store.listRevoked()) {
             revoked.put(r.thumbprint(), r);
         }
-        return new Snapshot(registry.listCas(), revoked);
+        return new Snapshot(registry.listCas(), revoked, store.parentPolicies(), gatewayChain, now);
     }
 
     /** One message's view of the registry; not kept beyond it. */
@@ -86,20 +87,70 @@ final class ChildChainCheck {
         /** The verified CAs as PKIX anchors, decoded once per message rather than once per child. */
         private final Set<TrustAnchor> anchors = new HashSet<>();
         private final Set<String> verifiedThumbprints = new HashSet<>();
+        private final Map<String, EnrollmentStore.ParentPolicy> policies;
+        /** The thumbprint of the verified CA the session's gateway certificate leads to, or null. */
+        private final String gatewayCa;
 
-        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked) throws RegistryException {
+        private Snapshot(List<CaRecord> cas, Map<String, EnrollmentStore.RevokedCertificate> revoked,
+                Map<String, EnrollmentStore.ParentPolicy> policies, X509Certificate[] gatewayChain, Instant now)
+                throws RegistryException {
             this.cas = cas;
             this.revoked = revoked;
+            this.policies = policies;
             for (CaRecord ca : cas) {
                 if (ca.status() == CaStatus.VERIFIED) {
                     anchors.add(new TrustAnchor(dev.palisade.hub.admin.CertificateCodec.decode(ca.certificate(), "CA '" + ca.name() + "'"), null));
                     verifiedThumbprints.add(ca.thumbprint());
                 }
             }
+            this.gatewayCa = gatewayChain == null ? null : anchorOf(gatewayChain, now);
+        }
+
+        /** The verified CA a gateway's TLS chain leads to, or null (self-signed, or no longer valid). */
+        private String anchorOf(X509Certificate[] gatewayChain, Instant now) {
+            List<byte[]> der = new ArrayList<>();
+            List<X509Certificate> chain = new ArrayList<>();
+            try {
+                for (X509Certificate c : gatewayChain) {
+                    der.add(c.getEncoded());
+                    chain.add(c);
+                }
+            } catch (CertificateException e) {
+                return null;
+            }
+            if (chain.isEmpty()) {
+                return null;
+            }
+            Chain result = validate(chain, der, now);
+            return result.refusal() == null ? result.anchor() : null;
+        }
+
+        /**
+         * The authorisation rule (docs/protocol.md §4.1 step 5): children of a CA may be parented
+         * by the gateways its policy names, or by default by gateways whose own certificate leads
+         * to the same CA; attest only if the policy allows it.
+         */
+        private Optional<Refusal> mayParent(String gateway, String child, Mode mode, String anchor) {
+            EnrollmentStore.ParentPolicy policy = policies.get(anchor);
+            String caName = cas.stream().filter(ca -> ca.thumbprint().equals(anchor)).map(CaRecord::name).findFirst()
+                    .orElse(anchor);
+            if (policy != null && !policy.attest() && mode == Mode.ATTEST) {
+                return refuse(Reason.MODE_NOT_ALLOWED, "CA '" + caName + "' does not accept the attest mode for its children"
+                        + " ('" + child + "')");
+            }
+            if (policy != null && policy.gateways() != null) {
+                return policy.gateways().contains(gateway) ? Optional.empty()
+                        : refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' is not among the gateways CA '" + caName
+                                + "' lets parent its children ('" + child + "'; palisade-hub ca parents)");
+            }
+            return anchor.equals(gatewayCa) ? Optional.empty()
+                    : refuse(Reason.NOT_ALLOWED_TO_PARENT, "gateway '" + gateway + "' does not chain to CA '" + caName
+                            + "', which issued '" + child + "'; only its own gateways may parent its children unless"
+                            + " palisade-hub ca parents says otherwise");
         }
 
         /** @return the refusal, or empty if the child may be enrolled by {@code gateway} */
-        Optional<Refusal> check(String gateway, String child, List<byte[]> chainDer, Instant now) {
+        Optional<Refusal> check(String gateway, String child, Mode mode, List<byte[]> chainDer, Instant now) {
             List<X509Certificate> chain;
             try {
                 chain = decode(chainDer);
@@ -117,11 +168,13 @@ final class ChildChainCheck {
             }
             try {
                 Optional<DeviceRecord> selfSigned = registry.findDeviceByThumbprint(PkiFiles.thumbprint(leaf));
+                String anchor = null;
                 if (selfSigned.isEmpty()) {
-                    Optional<Refusal> chainRefusal = checkChain(child, chain, chainDer, now);
-                    if (chainRefusal.isPresent()) {
-                        return chainRefusal;
+                    Chain result = checkChain(child, chain, chainDer, now);
+                    if (result.refusal() != null) {
+                        return Optional.of(result.refusal());
                     }
+                    anchor = result.anchor();
                 } else if (!selfSigned.get().id().equals(child)) {
                     return refuse(Reason.SUBJECT_MISMATCH, "the certificate of '" + child + "' is registered for device '"
                             + selfSigned.get().id() + "'");
@@ -141,18 +194,22 @@ final class ChildChainCheck {
                     return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a token credential;"
                             + " a device has one credential kind");
                 }
-                return Optional.empty();
+                if (registered.isPresent() && registered.get().kind() == CredentialKind.SELF_SIGNED && selfSigned.isEmpty()) {
+                    return refuse(Reason.NOT_ALLOWED_TO_PARENT, "'" + child + "' is registered with a self-signed certificate"
+                            + " (thumbprint " + registered.get().primaryThumbprint() + "); this certificate is not it");
+                }
+                return anchor == null ? Optional.empty() : mayParent(gateway, child, mode, anchor);
             } catch (RegistryException e) {
                 return refuse(Reason.UNAVAILABLE, e.getMessage());
             }
         }
 
-        private Optional<Refusal> checkChain(String child, List<X509Certificate> chain, List<byte[]> chainDer, Instant now)
-                throws RegistryException {
+        /** PKIX to a verified CA: the CA's thumbprint, or the refusal. */
+        private Chain validate(List<X509Certificate> chain, List<byte[]> chainDer, Instant now) {
             String key = chainKey(chainDer);
             String anchor = validated.get(key);
             if (anchor != null && verifiedThumbprints.contains(anchor) && withinDates(chain, now)) {
-                return Optional.empty();
+                return new Chain(null, anchor, null);
             }
             // PKIX gets the path without any certificate that is itself a verified CA (the anchor).
             List<X509Certificate> path = new ArrayList<>();
@@ -173,14 +230,28 @@ final class ChildChainCheck {
                     if (validated.size() >= MAX_VALIDATED) {
                         validated.clear();
                     }
-                    validated.put(key, PkiFiles.thumbprint(result.getTrustAnchor().getTrustedCert()));
-                    return Optional.empty();
+                    String found = PkiFiles.thumbprint(result.getTrustAnchor().getTrustedCert());
+                    validated.put(key, found);
+                    return new Chain(null, found, null);
                 } catch (CertPathValidatorException e) {
                     validationError = e.getMessage();
                 } catch (GeneralSecurityException e) {
-                    return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' cannot be checked: " + e.getMessage());
+                    return new Chain(new Refusal(Reason.CHAIN_INVALID, "cannot be checked: " + e.getMessage()), null, null);
                 }
             }
+            return new Chain(null, null, validationError);
+        }
+
+        private Chain checkChain(String child, List<X509Certificate> chain, List<byte[]> chainDer, Instant now) {
+            Chain result = validate(chain, chainDer, now);
+            if (result.anchor() != null) {
+                return result;
+            }
+            if (result.refusal() != null) {
+                return new Chain(new Refusal(Reason.CHAIN_INVALID, "the chain of '" + child + "' " + result.refusal().detail()),
+                        null, null);
+            }
+            String validationError = result.error();
             for (CaRecord ca : cas) {
                 boolean named = chain.stream().anyMatch(c -> PkiFiles.thumbprint(c).equals(ca.thumbprint())
                         || c.getIssuerX500Principal().getName().equals(ca.subject()));
@@ -188,19 +259,27 @@ final class ChildChainCheck {
                     continue;
                 }
                 if (ca.status() == CaStatus.PENDING) {
-                    return refuse(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
+                    return chainRefusal(Reason.CA_NOT_VERIFIED, "'" + child + "' chains to CA '" + ca.name()
                             + "', which is pending: its owner has not proven possession of its key");
                 }
                 if (ca.status() == CaStatus.DISABLED) {
-                    return refuse(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
+                    return chainRefusal(Reason.REVOKED, "'" + child + "' chains to CA '" + ca.name() + "', which is disabled");
                 }
-                return refuse(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
+                return chainRefusal(Reason.CHAIN_INVALID, "the chain of '" + child + "' does not validate to CA '" + ca.name() + "': "
                         + validationError);
             }
-            return refuse(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
+            return chainRefusal(Reason.UNKNOWN_CA, "the chain of '" + child + "' (issuer " + chain.get(chain.size() - 1)
                     .getIssuerX500Principal().getName() + ") leads to no CA registered at this hub"
                     + (anchors.isEmpty() ? "" : " (" + String.valueOf(validationError).toLowerCase(Locale.ROOT) + ")"));
         }
+    }
+
+    /** What PKIX found: a refusal, or the verified CA's thumbprint, or neither (then {@code error} says why). */
+    private record Chain(Refusal refusal, String anchor, String error) {
+    }
+
+    private static Chain chainRefusal(Reason reason, String detail) {
+        return new Chain(new Refusal(reason, detail), null, null);
     }
 
     private static boolean withinDates(List<X509Certificate> chain, Instant now) {

@@ -33,6 +33,8 @@ import dev.palisade.hub.registry.RegistryException;
 public final class EnrollmentInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentInterceptor.class);
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(10);
+    /** The one Response Topic the hub answers to, below the gateway's root (docs/protocol.md §2). */
+    static final String RESPONSE_SUFFIX = "res";
 
     private final EnrollmentService service;
     private final boolean allowUnenrolledChildren;
@@ -56,28 +58,32 @@ public final class EnrollmentInterceptor {
         PublishPacket packet = input.getPublishPacket();
         String rest = packet.getTopic().substring(root.length());
         if (rest.startsWith("enroll/")) {
-            X509Certificate cert = input.getConnectionInformation().getClientTlsInformation()
-                    .flatMap(ClientTlsInformation::getClientCertificate).orElse(null);
+            X509Certificate[] cert = input.getConnectionInformation().getClientTlsInformation()
+                    .flatMap(ClientTlsInformation::getClientCertificateChain).orElse(null);
             Optional<String> responseTopic = packet.getResponseTopic();
             Optional<ByteBuffer> correlation = packet.getCorrelationData();
             byte[] payload = packet.getPayload().map(EnrollmentInterceptor::bytes).orElse(new byte[0]);
             // Consumed here, never delivered to subscribers: PUBACK 0x00 (not 0x10 "no subscribers").
             output.preventPublishDelivery();
-            if (responseTopic.isEmpty() || !responseTopic.get().startsWith(root) || responseTopic.get().contains("+")
-                    || responseTopic.get().contains("#")) {
-                LOG.warn("gateway '{}': {} without a response topic under {} dropped (nobody to answer)", gateway, rest, root);
+            // Exactly the documented topic: any other under the root (e.g. d/<C>/…) would let the
+            // gateway make the hub publish on a child's topic, past the child-topic rule.
+            String expected = root + RESPONSE_SUFFIX;
+            if (responseTopic.isEmpty() || !responseTopic.get().equals(expected)) {
+                LOG.warn("gateway '{}': {} with response topic '{}' instead of '{}' dropped (nobody to answer)", gateway, rest,
+                        responseTopic.orElse(""), expected);
                 return true;
             }
-            if (cert == null) {
+            if (cert == null || cert.length == 0) {
                 return true; // cannot happen on the mutual-TLS listener; nothing to verify with
             }
             Services.extensionExecutorService().submit(() -> {
                 try {
-                    service.handle(gateway, cert.getPublicKey(), rest, payload).ifPresentOrElse(
+                    service.handle(gateway, cert, rest, payload).ifPresentOrElse(
                             answer -> answer(responseTopic.get(), correlation, answer),
                             () -> LOG.info("gateway '{}': no enrollment message is served on '{}'", gateway, rest));
                 } catch (RuntimeException e) {
-                    LOG.error("gateway '{}': {} failed unexpectedly", gateway, rest, e);
+                    // handle() answers its own failures; this is the answer's publish failing.
+                    LOG.error("gateway '{}': the answer to {} could not be published", gateway, rest, e);
                 }
             });
             return true;

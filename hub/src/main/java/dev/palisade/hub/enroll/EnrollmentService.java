@@ -39,7 +39,7 @@ import dev.palisade.protocol.enroll.Wire;
  * the session certificate's key and the payload, and publishes what it returns. Thread-safe (its
  * state is the store's); each call blocks on the registry, so it runs off the broker's threads.
  */
-public final class EnrollmentService {
+public final class EnrollmentService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentService.class);
     /** Used and expired challenges are kept this long, only to name a replay. */
     private static final Duration PURGE_AFTER = Duration.ofDays(1);
@@ -52,6 +52,7 @@ public final class EnrollmentService {
     private final Duration attestMaxAge;
     private final Clock clock;
     private final ParentCache parents;
+    private final ProofBatchVerifier verifier = new ProofBatchVerifier();
 
     public EnrollmentService(EnrollmentSettings settings, HubRegistry registry, EnrollmentStore store, ChallengeClock challenges,
             Clock clock) {
@@ -71,16 +72,16 @@ public final class EnrollmentService {
 
     /**
      * @param gateway the authenticated gateway
-     * @param gatewayKey the public key of the session's client certificate
+     * @param gatewayChain the session's client certificate chain, leaf first
      * @param suffix the topic below {@code palisade/v1/<gateway>/}, one of the {@code Wire.TOPIC_*}
      * @param payload the request
      * @return the answer to publish, or empty if the suffix is not an enrollment topic
      */
-    public Optional<byte[]> handle(String gateway, PublicKey gatewayKey, String suffix, byte[] payload) {
+    public Optional<byte[]> handle(String gateway, X509Certificate[] gatewayChain, String suffix, byte[] payload) {
         try {
             return switch (suffix) {
-                case Wire.TOPIC_REQUEST -> Optional.of(request(gateway, EnrollRequest.parse(payload)));
-                case Wire.TOPIC_PROOF -> Optional.of(proof(gateway, gatewayKey, ProofBatch.parse(payload)));
+                case Wire.TOPIC_REQUEST -> Optional.of(request(gateway, gatewayChain, EnrollRequest.parse(payload)));
+                case Wire.TOPIC_PROOF -> Optional.of(proof(gateway, gatewayChain, ProofBatch.parse(payload)));
                 case Wire.TOPIC_REMOVE -> Optional.of(unenroll(gateway, Unenroll.parse(payload)));
                 default -> Optional.empty();
             };
@@ -90,6 +91,11 @@ public final class EnrollmentService {
         } catch (RegistryException e) {
             LOG.warn("gateway '{}': {} not answered, the registry is unusable: {}", gateway, suffix, e.getMessage());
             return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub registry cannot be used; retry later").toJson());
+        } catch (RuntimeException e) {
+            // A bug or a fault of the platform: still one answer (§2), so the gateway retries
+            // instead of waiting on silence; the stack trace is for the hub's operator only.
+            LOG.error("gateway '{}': {} failed unexpectedly; answered UNAVAILABLE", gateway, suffix, e);
+            return Optional.of(new ErrorAnswer(Reason.UNAVAILABLE, "the hub failed unexpectedly; retry later").toJson());
         }
     }
 
@@ -110,13 +116,13 @@ public final class EnrollmentService {
         return parent == null ? null : parent.map(gateway::equals).orElse(false);
     }
 
-    private byte[] request(String gateway, EnrollRequest request) throws RegistryException {
+    private byte[] request(String gateway, X509Certificate[] gatewayChain, EnrollRequest request) throws RegistryException {
         Instant now = clock.instant();
-        ChildChainCheck.Snapshot chains = this.chains.snapshot();
+        ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
         List<Challenges.Entry> entries = new ArrayList<>();
         List<EnrollmentStore.Challenge> opened = new ArrayList<>();
         for (EnrollRequest.ChildRequest child : request.children()) {
-            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.chain(), now);
+            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.mode(), child.chain(), now);
             if (refusal.isEmpty()) {
                 Optional<String> parent = store.parentOf(child.child());
                 if (parent.isPresent() && !parent.get().equals(gateway)) {
@@ -144,7 +150,8 @@ public final class EnrollmentService {
         return new Challenges(hubId, gateway, entries).toJson();
     }
 
-    private byte[] proof(String gateway, PublicKey gatewayKey, ProofBatch batch) throws RegistryException {
+    private byte[] proof(String gateway, X509Certificate[] gatewayChain, ProofBatch batch) throws RegistryException {
+        PublicKey gatewayKey = gatewayChain[0].getPublicKey();
         if (!batch.hub().equals(hubId) || !batch.gateway().equals(gateway)) {
             LOG.info("gateway '{}': proof for hub '{}' and gateway '{}' refused", gateway, batch.hub(), batch.gateway());
             return new ErrorAnswer(Reason.MALFORMED, "the proof names hub '" + batch.hub() + "' and gateway '" + batch.gateway()
@@ -169,16 +176,15 @@ public final class EnrollmentService {
             keys.add(new EnrollmentStore.ProofKey(p.enrollment(), p.child()));
         }
         List<Consumed> consumed = store.consumeAll(gateway, keys);
-        ChildChainCheck.Snapshot chains = this.chains.snapshot();
-        Refusal[] refusals = new Refusal[batch.proofs().size()];
+        ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
+        // Independent checks without writes, on all cores (ProofBatchVerifier); then, in order, the records.
+        Refusal[] refusals = verifier.verifyAll(batch.proofs().size(),
+                i -> proveOne(gateway, batch, i, consumed.get(i), chains, now));
         List<EnrollmentStore.ChildRecord> passed = new ArrayList<>();
         List<Integer> passedAt = new ArrayList<>();
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
-            Optional<Refusal> refusal = proveOne(gateway, batch, i, consumed.get(i), chains, now);
-            if (refusal.isPresent()) {
-                refusals[i] = refusal.get();
-            } else {
+            if (refusals[i] == null) {
                 byte[] leaf = unpackChain(consumed.get(i).challenge().chain()).get(0);
                 passed.add(new EnrollmentStore.ChildRecord(p.child(), gateway, p.mode().toString(), leaf, now));
                 passedAt.add(i);
@@ -192,20 +198,31 @@ public final class EnrollmentService {
                         + "' was enrolled under another gateway meanwhile");
             }
         }
+        int enrolled = 0;
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
             if (refusals[i] == null) {
-                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+                // Per child at DEBUG, one summary line per batch at INFO (below); refusals stay at INFO.
+                LOG.debug("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
                 entries.add(Results.Entry.ok(p.child(), Results.Status.ENROLLED));
+                enrolled++;
             } else {
                 LOG.info("gateway '{}': child '{}' refused: {} ({})", gateway, p.child(), refusals[i].reason(), refusals[i].detail());
                 entries.add(Results.Entry.refused(p.child(), refusals[i].reason(), refusals[i].detail()));
             }
         }
+        LOG.info("gateway '{}': proof batch of {} children: {} enrolled, {} refused", gateway, batch.proofs().size(), enrolled,
+                batch.proofs().size() - enrolled);
         return new Results(entries).toJson();
     }
 
-    /** Everything but recording the relation: no registry writes. */
+    /** Stops the threads that check proof batches (the hub is stopping). */
+    @Override
+    public void close() {
+        verifier.close();
+    }
+
+    /** Everything but recording the relation: no registry writes; called from several threads at once. */
     private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Consumed consumed,
             ChildChainCheck.Snapshot chains, Instant now) {
         ProofBatch.ChildProof p = batch.proofs().get(index);
@@ -247,7 +264,7 @@ public final class EnrollmentService {
                         + ", outside the accepted window (" + attestMaxAge + " old at most)"));
             }
         }
-        return chains.check(gateway, p.child(), chain, now);
+        return chains.check(gateway, p.child(), requested, chain, now);
     }
 
     private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {

@@ -37,6 +37,24 @@ public interface EnrollmentStore extends AutoCloseable {
     record ChildRecord(String child, String gateway, String mode, byte[] leaf, Instant enrolled) {
     }
 
+    /**
+     * Which gateways may parent children whose chain leads to one CA ({@code palisade-hub ca
+     * parents}, docs/hub.md). A CA without a policy has the default: only gateways whose own
+     * certificate leads to the same CA, every mode.
+     *
+     * @param caThumbprint the CA's thumbprint
+     * @param gateways the gateway ids allowed, or null for "any gateway whose certificate leads to this CA"
+     * @param attest whether the attest mode is accepted for its children
+     */
+    record ParentPolicy(String caThumbprint, java.util.Set<String> gateways, boolean attest) {
+    }
+
+    /** Sets (replaces) the parent policy of one CA. */
+    void setParentPolicy(ParentPolicy policy) throws RegistryException;
+
+    /** @return every CA's explicit parent policy, by CA thumbprint */
+    java.util.Map<String, ParentPolicy> parentPolicies() throws RegistryException;
+
     /** A certificate an operator revoked ({@code palisade-hub ca revoke-cert}). */
     record RevokedCertificate(String thumbprint, String subject, String issuer, String serial, Instant revoked) {
     }

@@ -60,6 +60,10 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                 s.executeUpdate("""
                         CREATE TABLE IF NOT EXISTS revoked_cert (thumbprint TEXT PRIMARY KEY, subject TEXT NOT NULL,
                           issuer TEXT NOT NULL, serial TEXT NOT NULL, revoked INTEGER NOT NULL)""");
+                // gateways: comma-separated ids, or NULL for "gateways under the same CA".
+                s.executeUpdate("""
+                        CREATE TABLE IF NOT EXISTS ca_parent_policy (ca TEXT PRIMARY KEY, gateways TEXT,
+                          attest INTEGER NOT NULL)""");
             }
             return new SqliteEnrollmentStore(file, c);
         } catch (SQLException e) {
@@ -270,6 +274,31 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                     + ") is already revoked");
         }
         return removed;
+    }
+
+    @Override
+    public void setParentPolicy(ParentPolicy policy) throws RegistryException {
+        String gateways = policy.gateways() == null ? null : String.join(",", new java.util.TreeSet<>(policy.gateways()));
+        transaction("setting the parent policy of CA " + policy.caThumbprint(), c -> update(c,
+                "INSERT OR REPLACE INTO ca_parent_policy (ca, gateways, attest) VALUES (?,?,?)", policy.caThumbprint(), gateways,
+                policy.attest() ? 1 : 0));
+    }
+
+    @Override
+    public java.util.Map<String, ParentPolicy> parentPolicies() throws RegistryException {
+        return read("reading the CAs' parent policies", c -> {
+            java.util.Map<String, ParentPolicy> out = new java.util.HashMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT ca, gateways, attest FROM ca_parent_policy");
+                    ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    String gateways = rs.getString(2);
+                    out.put(rs.getString(1), new ParentPolicy(rs.getString(1), gateways == null ? null
+                            : new java.util.TreeSet<>(gateways.isEmpty() ? List.of() : List.of(gateways.split(","))),
+                            rs.getInt(3) != 0));
+                }
+            }
+            return out;
+        });
     }
 
     @Override

@@ -46,7 +46,7 @@ class DeployStoreTest {
         DeployStore store = new DeployStore(dir, 10);
         Path first = store.newAppliedRecord("u1");
         List<Change> changes = List.of(new Change("com.example.a", first.resolve("previous/com.example.a.jar").toString(),
-                "/work/new.jar", true), new Change("com.example.b", null, "/work/b.jar", false));
+                "staging/new.jar", true), new Change("com.example.b", null, "staging/b.jar", false));
         store.commitAppliedRecord(first, SET, changes);
         Path second = store.newAppliedRecord("u2"); // an apply that never committed (crash)
         assertEquals(List.of(first), store.appliedRecords());
