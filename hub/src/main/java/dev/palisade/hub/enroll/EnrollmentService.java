@@ -203,7 +203,9 @@ public final class EnrollmentService implements AutoCloseable {
             ProofBatch.ChildProof p = batch.proofs().get(i);
             if (refusals[i] == null) {
                 // Per child at DEBUG, one summary line per batch at INFO (below); refusals stay at INFO.
-                LOG.debug("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
+                // The operator's record of who speaks for whom: kept at INFO (the profile of a
+                // 1,000-child batch did not show it; docs/benchmarks.md, Enrollment batches).
+                LOG.info("gateway '{}': child '{}' enrolled ({})", gateway, p.child(), p.mode());
                 entries.add(Results.Entry.ok(p.child(), Results.Status.ENROLLED));
                 enrolled++;
             } else {
