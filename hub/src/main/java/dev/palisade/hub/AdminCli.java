@@ -32,18 +32,20 @@ final class AdminCli {
     private final CaService cas;
     private final DeviceService devices;
     private final ChildService children;
+    private final Clock clock;
 
     AdminCli(HubRegistry registry, EnrollmentStore enrollments, Clock clock, Duration codeValidity, String actor,
             PrintStream out) {
         this.registry = registry;
         this.out = out;
+        this.clock = clock;
         this.cas = new CaService(registry, clock, codeValidity, actor);
         this.devices = new DeviceService(registry, clock, actor);
         this.children = new ChildService(registry, enrollments, clock, actor);
     }
 
     int ca(Args args) throws RegistryException, IOException, UsageException {
-        String sub = args.next("a ca command (upload, code, verify, list, disable, remove, parents, revoke-cert, revoked)");
+        String sub = args.next("a ca command (upload, code, verify, list, disable, enable, remove, parents, revoke-cert, revoked)");
         switch (sub) {
             case "parents" -> {
                 String name = args.next("the CA name");
@@ -136,16 +138,44 @@ final class AdminCli {
                 args.end();
                 cas.disable(name);
                 out.println("CA '" + name + "' disabled: it authenticates nothing from now on");
+                printSuspended(name, "suspended");
+            }
+            case "enable" -> {
+                String name = args.next("the CA name");
+                args.end();
+                cas.enable(name);
+                out.println("CA '" + name + "' enabled: verified again, it authenticates from now on");
+                printSuspended(name, "active again");
             }
             case "remove" -> {
                 String name = args.next("the CA name");
                 args.end();
+                int dependent = dependents(name);
                 cas.remove(name);
                 out.println("CA '" + name + "' removed");
+                if (dependent > 0) {
+                    out.println("  " + dependent + " enrolled child(ren) under it suspended (see `palisade-hub child list`);"
+                            + " they stay suspended unless the same CA is uploaded and verified again");
+                }
             }
             default -> throw new UsageException("unknown ca command '" + sub + "'");
         }
         return HubMain.OK;
+    }
+
+    /** The children whose relation depends on CA {@code name}, as the child-topic rule sees them. */
+    private int dependents(String name) throws RegistryException {
+        String thumbprint = cas.list().stream().filter(ca -> ca.name().equals(name)).map(CaRecord::thumbprint).findFirst()
+                .orElse(null);
+        return thumbprint == null ? 0 : (int) children.list(null).stream().filter(c -> thumbprint.equals(c.ca())).count();
+    }
+
+    private void printSuspended(String name, String state) throws RegistryException {
+        int dependent = dependents(name);
+        if (dependent > 0) {
+            out.println("  " + dependent + " enrolled child(ren) under it " + state + " within a second (see `palisade-hub"
+                    + " child list`)");
+        }
     }
 
     private void printCode(CaRecord ca) {
@@ -176,13 +206,31 @@ final class AdminCli {
                 if (secondary != null && primary == null) {
                     throw new UsageException("--secondary needs --self-signed");
                 }
+                String parent = args.option("--parent");
                 String id = args.next("the device id");
                 args.end();
+                if (parent != null && (gateway || kinds.contains(CredentialKind.TOKEN))) {
+                    throw new UsageException("device add " + id + ": --parent is for a device that is a gateway's child;"
+                            + (gateway ? " a gateway is nobody's child" : " a token device cannot be enrolled as a child"));
+                }
+                if (parent != null && (!DeviceService.isId(parent) || parent.equals(id))) {
+                    throw new UsageException("device add " + id + ": --parent '" + parent + "' is not a gateway id other than the"
+                            + " device's own");
+                }
                 X509Certificate p = primary == null ? null : PkiFiles.readCertificates(Path.of(primary)).get(0);
                 X509Certificate s = secondary == null ? null : PkiFiles.readCertificates(Path.of(secondary)).get(0);
                 DeviceService.Added added = devices.add(id, gateway ? Role.GATEWAY : Role.DEVICE, kinds, p, s);
                 out.println((gateway ? "gateway '" : "device '") + id + "' registered with a "
                         + added.device().kind().label() + " credential");
+                if (parent != null) {
+                    try {
+                        children.setDeviceParent(id, parent);
+                    } catch (RegistryException e) {
+                        devices.remove(id); // not registered half: without its parent it would be enrollable by others
+                        throw e;
+                    }
+                    out.println("  only gateway '" + parent + "' may enroll it as its child");
+                }
                 if (added.token() != null) {
                     out.println("token " + added.token());
                     out.println("  shown once: the hub keeps only its hash");
@@ -215,6 +263,10 @@ final class AdminCli {
                 if (d.kind() == CredentialKind.CA_CHAIN) {
                     out.println("accepts    a certificate with subject CN=" + d.id() + " chaining to a verified CA");
                 }
+                String parent = children.deviceParent(d.id());
+                if (parent != null) {
+                    out.println("parent     " + parent + " (the only gateway that may enroll it)");
+                }
                 out.println("registered " + d.created());
             }
             case "remove" -> {
@@ -222,6 +274,9 @@ final class AdminCli {
                 args.end();
                 devices.remove(id);
                 out.println("device '" + id + "' removed");
+                if (children.deviceParent(id) != null) {
+                    children.setDeviceParent(id, null);
+                }
                 // A removed device is nobody's child any more: its gateway stops speaking for it.
                 java.util.Optional<EnrollmentStore.ChildRecord> relation = children.list(null).stream()
                         .filter(c -> c.child().equals(id)).findFirst();
@@ -246,8 +301,14 @@ final class AdminCli {
                 if (list.isEmpty()) {
                     out.println(gateway == null ? "no children enrolled" : "gateway '" + gateway + "' has no enrolled children");
                 }
+                java.util.Map<String, CaRecord> byThumbprint = new java.util.HashMap<>();
+                for (CaRecord ca : cas.list()) {
+                    byThumbprint.put(ca.thumbprint(), ca);
+                }
+                java.time.Instant now = clock.instant();
                 for (EnrollmentStore.ChildRecord c : list) {
-                    out.printf("%-24s %-24s %-9s %s%n", c.child(), c.gateway(), c.mode(), c.enrolled());
+                    out.printf("%-24s %-24s %-9s %s %s%n", c.child(), c.gateway(), c.mode(), c.enrolled(),
+                            state(c, byThumbprint, now));
                 }
             }
             case "remove" -> {
@@ -261,6 +322,23 @@ final class AdminCli {
             default -> throw new UsageException("unknown child command '" + sub + "'");
         }
         return HubMain.OK;
+    }
+
+    /** What the child-topic rule does with a relation now (docs/hub.md, "Children"). */
+    static String state(EnrollmentStore.ChildRecord c, java.util.Map<String, CaRecord> cas, java.time.Instant now) {
+        if (c.ca() != null) {
+            CaRecord ca = cas.get(c.ca());
+            if (ca == null) {
+                return "suspended (its CA was removed)";
+            }
+            if (ca.status() != dev.palisade.hub.registry.CaStatus.VERIFIED) {
+                return "suspended (CA '" + ca.name() + "' is " + ca.status().name().toLowerCase(java.util.Locale.ROOT) + ")";
+            }
+        }
+        if (c.notAfter() != null && now.isAfter(c.notAfter())) {
+            return "expired (certificate notAfter " + c.notAfter() + ")";
+        }
+        return "active";
     }
 
     int audit(Args args) throws RegistryException, UsageException {

@@ -37,19 +37,20 @@ public final class HubMain {
 
               run [--bind ADDR] [--port N] [--keystore F.p12 --keystore-password-file F]
                   [--persistence in-memory|file] [--hub-id ID] [--challenge-seconds N]
-                  [--allow-unenrolled-children]
+                  [--enrollment-in-flight N] [--allow-unenrolled-children]
                                                  run the hub in the foreground
               ca upload [--name NAME] CA.cer     register a CA (pending) and get its verification code
               ca code NAME                       a fresh verification code for a pending CA
               ca verify NAME VERIFICATION.cer    prove possession of the CA's key: the CA is verified
-              ca list | ca disable NAME | ca remove NAME
+              ca list | ca disable NAME | ca enable NAME | ca remove NAME
               ca parents NAME (--gateways G1,G2 | --any-gateway-of-ca) [--no-attest]
                                                  which gateways may parent children of this CA
               ca revoke-cert CERT                refuse a certificate at enrollment; unenroll children holding it
               ca revoked                         the revoked certificates
               device add ID [--gateway] (--ca-chain | --self-signed CERT [--secondary CERT] | --token)
+                  [--parent GATEWAY]             a device only GATEWAY may enroll as its child
               device list | device show ID | device remove ID
-              child list [--gateway ID]          enrolled children and their parent gateways
+              child list [--gateway ID]          enrolled children, their parent gateways and whether active
               child remove CHILD                 end a child's enrollment (its gateway may enroll it again)
               audit [--limit N]                  the newest administrative actions
 
@@ -182,7 +183,7 @@ public final class HubMain {
         try {
             if (hubId != null) {
                 enrollment = new EnrollmentSettings(hubId, enrollment.challengeLifetime(), enrollment.attestationMaxAge(),
-                        enrollment.allowUnenrolledChildren());
+                        enrollment.allowUnenrolledChildren(), enrollment.maxMessagesInFlight());
             }
             if (challengeSeconds != null) {
                 enrollment = enrollment.withChallengeLifetime(Duration.ofSeconds(number(challengeSeconds, "--challenge-seconds",
@@ -190,6 +191,10 @@ public final class HubMain {
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException("--hub-id: " + e.getMessage());
+        }
+        String inFlight = args.option("--enrollment-in-flight");
+        if (inFlight != null) {
+            enrollment = enrollment.withMaxMessagesInFlight(number(inFlight, "--enrollment-in-flight", 1, 10_000));
         }
         if (args.flag("--allow-unenrolled-children")) {
             enrollment = enrollment.withUnenrolledChildren(true);

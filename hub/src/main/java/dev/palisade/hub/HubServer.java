@@ -103,7 +103,8 @@ public final class HubServer implements AutoCloseable {
             enrollmentService = new EnrollmentService(enrollmentSettings, registry, enrollments,
                     new ChallengeClock(new SecureRandom(), enrollmentSettings.challengeLifetime()), clock);
             HubExtension hub = new HubExtension(new GatewayAuthenticator(registry),
-                    new EnrollmentInterceptor(enrollmentService, enrollmentSettings.allowUnenrolledChildren()), clock);
+                    new EnrollmentInterceptor(enrollmentService, enrollmentSettings.allowUnenrolledChildren(),
+                            enrollmentSettings.maxMessagesInFlight()), clock);
             if (enrollmentSettings.allowUnenrolledChildren()) {
                 LOG.warn("--allow-unenrolled-children: gateways may publish for children they have not enrolled;"
                         + " a transition mode for gateways that do not enroll yet, never for production");

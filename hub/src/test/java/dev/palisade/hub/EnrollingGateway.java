@@ -89,6 +89,14 @@ final class EnrollingGateway implements AutoCloseable {
 
     /** Sends a request on {@code <root><suffix>} and returns the hub's answer. */
     byte[] request(String suffix, byte[] payload) throws Exception {
+        return requestAsync(suffix, payload).get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends a request on {@code <root><suffix>} (waiting for its PUBACK only) and returns the
+     * hub's answer when it comes: several requests may be outstanding at once.
+     */
+    CompletableFuture<byte[]> requestAsync(String suffix, byte[] payload) throws Exception {
         byte[] correlation = new byte[16];
         random.nextBytes(correlation);
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
@@ -106,7 +114,7 @@ final class EnrollingGateway implements AutoCloseable {
         if (code != 0) {
             throw new AssertionError("PUBACK 0x" + Integer.toHexString(code) + " for the request on " + suffix);
         }
-        return answer.get(30, TimeUnit.SECONDS);
+        return answer;
     }
 
     /**

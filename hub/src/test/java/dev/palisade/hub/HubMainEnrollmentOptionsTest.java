@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code run --hub-id} and {@code --challenge-seconds}: bad values are usage errors before anything starts. */
+/** {@code run --hub-id}, {@code --challenge-seconds} and {@code --enrollment-in-flight}: bad values are usage errors before anything starts. */
 class HubMainEnrollmentOptionsTest {
 
     @TempDir
@@ -44,5 +44,12 @@ class HubMainEnrollmentOptionsTest {
         String[] r = run("--port", "1", "--challenge-seconds", "601");
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].contains("--challenge-seconds"), r[1]);
+    }
+
+    @Test
+    void anEnrollmentBoundOutsideOneToTenThousandIsAUsageError() {
+        String[] r = run("--port", "1", "--enrollment-in-flight", "0");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--enrollment-in-flight must be a number from 1 to 10000"), r[1]);
     }
 }

@@ -156,6 +156,27 @@ public final class CaService {
         });
     }
 
+    /**
+     * Turns a disabled CA back on: it authenticates again, and the relations of children enrolled
+     * under it are active again (docs/hub.md). Only a CA that was verified before it was disabled:
+     * a CA never verified must prove possession of its key first.
+     */
+    public CaRecord enable(String name) throws RegistryException {
+        return audited.run("ca enable", name, "verified again", () -> {
+            CaRecord ca = require(name);
+            if (ca.status() != CaStatus.DISABLED) {
+                throw new RegistryException(Reason.CONFLICT, "CA '" + name + "' is " + label(ca.status())
+                        + ", not disabled; only a disabled CA is enabled");
+            }
+            if (ca.verified() == null) {
+                throw new RegistryException(Reason.REFUSED, "CA '" + name + "' was never verified; remove it and upload"
+                        + " it again to prove possession of its key");
+            }
+            registry.setCaStatus(name, CaStatus.VERIFIED);
+            return require(name);
+        });
+    }
+
     public void remove(String name) throws RegistryException {
         audited.run("ca remove", name, "removed", () -> {
             if (!registry.removeCa(name)) {

@@ -89,6 +89,22 @@ public final class ChildService {
         return set[0];
     }
 
+    /**
+     * Fixes the one gateway that may enroll {@code device} as its child ({@code device add
+     * --parent}), or with null lets any gateway the other rules admit.
+     */
+    public void setDeviceParent(String device, String gateway) throws RegistryException {
+        audited.run("device parent", device, () -> {
+            store.setDeviceParent(device, gateway);
+            return null;
+        }, () -> gateway == null ? "no fixed parent" : "only gateway '" + gateway + "' may enroll it");
+    }
+
+    /** @return the gateway fixed as the device's parent, or null */
+    public String deviceParent(String device) throws RegistryException {
+        return store.deviceParents().get(device);
+    }
+
     /** @return every CA's explicit parent policy, by CA thumbprint */
     public java.util.Map<String, EnrollmentStore.ParentPolicy> parentPolicies() throws RegistryException {
         return store.parentPolicies();

@@ -99,6 +99,11 @@ public final class DeviceService {
         });
     }
 
+    /** @return whether {@code id} is a usable device or gateway id */
+    public static boolean isId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
     public List<DeviceRecord> list() throws RegistryException {
         return registry.listDevices();
     }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ public final class EnrollmentService implements AutoCloseable {
     /** Used and expired challenges are kept this long, only to name a replay. */
     private static final Duration PURGE_AFTER = Duration.ofDays(1);
     private static final Duration ATTEST_SKEW = Duration.ofMinutes(5);
+    /** RFC 9266: the tls-exporter channel binding is 32 bytes. */
+    static final int TLS_EXPORTER_BYTES = 32;
 
     private final String hubId;
     private final ChildChainCheck chains;
@@ -52,6 +55,7 @@ public final class EnrollmentService implements AutoCloseable {
     private final Duration attestMaxAge;
     private final Clock clock;
     private final ParentCache parents;
+    private final HubRegistry registry;
     private final ProofBatchVerifier verifier = new ProofBatchVerifier();
 
     public EnrollmentService(EnrollmentSettings settings, HubRegistry registry, EnrollmentStore store, ChallengeClock challenges,
@@ -60,7 +64,8 @@ public final class EnrollmentService implements AutoCloseable {
         this.attestMaxAge = settings.attestationMaxAge();
         this.chains = new ChildChainCheck(registry, store);
         this.store = store;
-        this.parents = new ParentCache(store);
+        this.registry = registry;
+        this.parents = new ParentCache(store, registry, clock);
         this.challenges = challenges;
         this.clock = clock;
     }
@@ -103,7 +108,21 @@ public final class EnrollmentService implements AutoCloseable {
      * @return whether {@code gateway} is the enrolled parent of {@code child} (the telemetry rule, §11)
      */
     public boolean isParent(String gateway, String child) throws RegistryException {
-        return parents.parentOf(child).map(gateway::equals).orElse(false);
+        return childTopic(gateway, child).allowed();
+    }
+
+    /**
+     * The child-topic rule (§11): whether {@code gateway} is the child's parent, and whether the
+     * relation is active (its CA verified, its certificate not expired). Blocks on the registry
+     * when the answer is not cached.
+     */
+    public ChildTopicVerdict childTopic(String gateway, String child) throws RegistryException {
+        return parents.decide(gateway, child);
+    }
+
+    /** {@link #childTopic} without blocking: null if only {@link #childTopic} can tell. */
+    public ChildTopicVerdict childTopicCached(String gateway, String child) {
+        return parents.cached(gateway, child);
     }
 
     /**
@@ -112,17 +131,24 @@ public final class EnrollmentService implements AutoCloseable {
      * @return whether {@code gateway} is the child's parent, or null if only {@link #isParent} can tell
      */
     public Boolean isParentCached(String gateway, String child) {
-        Optional<String> parent = parents.cached(child);
-        return parent == null ? null : parent.map(gateway::equals).orElse(false);
+        ChildTopicVerdict verdict = parents.cached(gateway, child);
+        return verdict == null ? null : verdict.allowed();
     }
 
     private byte[] request(String gateway, X509Certificate[] gatewayChain, EnrollRequest request) throws RegistryException {
         Instant now = clock.instant();
         ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
+        Map<String, String> fixedParents = store.deviceParents();
         List<Challenges.Entry> entries = new ArrayList<>();
         List<EnrollmentStore.Challenge> opened = new ArrayList<>();
         for (EnrollRequest.ChildRequest child : request.children()) {
-            Optional<Refusal> refusal = chains.check(gateway, child.child(), child.mode(), child.chain(), now);
+            Optional<Refusal> refusal = leafPolicy(child.child(), child.chain(), now);
+            if (refusal.isEmpty()) {
+                refusal = chains.check(gateway, child.child(), child.mode(), child.chain(), now);
+            }
+            if (refusal.isEmpty()) {
+                refusal = fixedParent(fixedParents, gateway, child.child());
+            }
             if (refusal.isEmpty()) {
                 Optional<String> parent = store.parentOf(child.child());
                 if (parent.isPresent() && !parent.get().equals(gateway)) {
@@ -177,16 +203,21 @@ public final class EnrollmentService implements AutoCloseable {
         }
         List<Consumed> consumed = store.consumeAll(gateway, keys);
         ChildChainCheck.Snapshot chains = this.chains.snapshot(gatewayChain, now);
+        Map<String, String> fixedParents = store.deviceParents();
+        ChildAnchor anchors = new ChildAnchor(registry.listCas());
+        // What each child's relation depends on, found by proveOne (each index written by one thread).
+        Terms[] terms = new Terms[batch.proofs().size()];
         // Independent checks without writes, on all cores (ProofBatchVerifier); then, in order, the records.
         Refusal[] refusals = verifier.verifyAll(batch.proofs().size(),
-                i -> proveOne(gateway, batch, i, consumed.get(i), chains, now));
+                i -> proveOne(gateway, batch, i, consumed.get(i), chains, now, fixedParents, anchors, terms));
         List<EnrollmentStore.ChildRecord> passed = new ArrayList<>();
         List<Integer> passedAt = new ArrayList<>();
         for (int i = 0; i < batch.proofs().size(); i++) {
             ProofBatch.ChildProof p = batch.proofs().get(i);
             if (refusals[i] == null) {
                 byte[] leaf = unpackChain(consumed.get(i).challenge().chain()).get(0);
-                passed.add(new EnrollmentStore.ChildRecord(p.child(), gateway, p.mode().toString(), leaf, now));
+                passed.add(new EnrollmentStore.ChildRecord(p.child(), gateway, p.mode().toString(), leaf, now, terms[i].ca(),
+                        terms[i].notAfter()));
                 passedAt.add(i);
             }
         }
@@ -226,7 +257,7 @@ public final class EnrollmentService implements AutoCloseable {
 
     /** Everything but recording the relation: no registry writes; called from several threads at once. */
     private Optional<Refusal> proveOne(String gateway, ProofBatch batch, int index, Consumed consumed,
-            ChildChainCheck.Snapshot chains, Instant now) {
+            ChildChainCheck.Snapshot chains, Instant now, Map<String, String> fixedParents, ChildAnchor anchors, Terms[] terms) {
         ProofBatch.ChildProof p = batch.proofs().get(index);
         switch (consumed.outcome()) {
             case UNKNOWN:
@@ -243,12 +274,13 @@ public final class EnrollmentService implements AutoCloseable {
             return Optional.of(new Refusal(fresh.get(), "the challenge for '" + p.child() + "' expired at " + ch.expires()));
         }
         List<byte[]> chain = unpackChain(ch.chain());
-        X509Certificate leaf;
+        List<X509Certificate> certificates;
         try {
-            leaf = ChildChainCheck.decode(chain.subList(0, 1)).get(0);
+            certificates = ChildChainCheck.decode(chain);
         } catch (CertificateException e) {
             return Optional.of(new Refusal(Reason.CHAIN_INVALID, "the recorded certificate of '" + p.child() + "' does not parse"));
         }
+        X509Certificate leaf = certificates.get(0);
         Mode requested = Mode.valueOf(ch.mode().toUpperCase(java.util.Locale.ROOT));
         Optional<Reason> proofRefusal = ProofVerifier.check(batch, index,
                 new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, leaf.getPublicKey());
@@ -265,8 +297,60 @@ public final class EnrollmentService implements AutoCloseable {
                 return Optional.of(new Refusal(Reason.MODE_NOT_ALLOWED, "the attestation of '" + p.child() + "' is from " + at
                         + ", outside the accepted window (" + attestMaxAge + " old at most)"));
             }
+            Optional<Refusal> binding = sessionBinding(p.child(), p.attestation());
+            if (binding.isPresent()) {
+                return binding;
+            }
         }
-        return chains.check(gateway, p.child(), requested, chain, now);
+        Optional<Refusal> refusal = LeafPolicy.check(p.child(), leaf, now);
+        if (refusal.isEmpty()) {
+            refusal = chains.check(gateway, p.child(), requested, chain, now);
+        }
+        if (refusal.isEmpty()) {
+            refusal = fixedParent(fixedParents, gateway, p.child());
+        }
+        if (refusal.isEmpty()) {
+            terms[index] = new Terms(anchors.of(certificates), leaf.getNotAfter().toInstant());
+        }
+        return refusal;
+    }
+
+    /** What a relation depends on: the verified CA its chain led to (or null), the leaf's notAfter. */
+    private record Terms(String ca, Instant notAfter) {
+    }
+
+    /** The binding types a hub accepts (docs/protocol.md §5.3); anything else is refused. */
+    static Optional<Refusal> sessionBinding(String child, ProofBatch.Attestation attestation) {
+        int length = attestation.binding().length;
+        return switch (attestation.bindingType()) {
+            case "tls-exporter" -> length == TLS_EXPORTER_BYTES ? Optional.empty()
+                    : Optional.of(new Refusal(Reason.MODE_NOT_ALLOWED, "the attestation of '" + child + "' has a tls-exporter"
+                            + " binding of " + length + " bytes; it is exactly " + TLS_EXPORTER_BYTES + " (RFC 9266)"));
+            case "none" -> length == 0 ? Optional.empty()
+                    : Optional.of(new Refusal(Reason.MODE_NOT_ALLOWED, "the attestation of '" + child + "' has binding type"
+                            + " none with " + length + " bytes of binding; none has an empty binding"));
+            default -> Optional.of(new Refusal(Reason.MODE_NOT_ALLOWED, "the attestation of '" + child + "' has binding type '"
+                    + attestation.bindingType() + "'; this hub accepts tls-exporter and none"));
+        };
+    }
+
+    /** The leaf policy at the request: the chain's first certificate, if it parses (else the chain check says so). */
+    private static Optional<Refusal> leafPolicy(String child, List<byte[]> chain, Instant now) {
+        X509Certificate leaf;
+        try {
+            leaf = ChildChainCheck.decode(chain.subList(0, 1)).get(0);
+        } catch (CertificateException | RuntimeException e) {
+            return Optional.empty();
+        }
+        return LeafPolicy.check(child, leaf, now);
+    }
+
+    /** A device registered with {@code --parent} is enrolled only by that gateway. */
+    private static Optional<Refusal> fixedParent(Map<String, String> fixedParents, String gateway, String child) {
+        String fixed = fixedParents.get(child);
+        return fixed == null || fixed.equals(gateway) ? Optional.empty()
+                : Optional.of(new Refusal(Reason.NOT_ALLOWED_TO_PARENT, "device '" + child + "' is registered with parent"
+                        + " gateway '" + fixed + "' (palisade-hub device add --parent); gateway '" + gateway + "' may not enroll it"));
     }
 
     private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {

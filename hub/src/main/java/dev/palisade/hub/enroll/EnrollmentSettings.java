@@ -14,9 +14,25 @@ import dev.palisade.protocol.enroll.ChallengeClock;
  * @param allowUnenrolledChildren a transition mode, off by default: a gateway may publish under
  *        {@code d/<C>/…} for a child it has not enrolled (logged as a warning per child). For
  *        gateways whose software does not enroll children yet; never for production.
+ * @param maxMessagesInFlight the most enrollment messages (request, proof, remove) the hub works on
+ *        at once, all gateways together (1 .. 10,000); one more is answered {@code UNAVAILABLE}
+ *        with a retry hint (docs/protocol.md §4.5). Each gateway has at most one in flight whatever this is.
  */
 public record EnrollmentSettings(String hubId, Duration challengeLifetime, Duration attestationMaxAge,
-        boolean allowUnenrolledChildren) {
+        boolean allowUnenrolledChildren, int maxMessagesInFlight) {
+
+    /**
+     * The default bound of enrollment messages in flight: four per core, at least 8. A message's
+     * work is CPU (signatures, PKIX) and one or two disk syncs, so more than a few per core only
+     * queues; each holds at most one MQTT packet (the broker's limit) of input.
+     */
+    public static final int DEFAULT_MAX_IN_FLIGHT = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+
+    /** The settings with the default bound of messages in flight. */
+    public EnrollmentSettings(String hubId, Duration challengeLifetime, Duration attestationMaxAge,
+            boolean allowUnenrolledChildren) {
+        this(hubId, challengeLifetime, attestationMaxAge, allowUnenrolledChildren, DEFAULT_MAX_IN_FLIGHT);
+    }
 
     /** The hub id when none is configured. */
     public static final String DEFAULT_HUB_ID = "palisade-hub";
@@ -34,6 +50,9 @@ public record EnrollmentSettings(String hubId, Duration challengeLifetime, Durat
         if (attestationMaxAge.isNegative() || attestationMaxAge.isZero()) {
             throw new IllegalArgumentException("attestation max age " + attestationMaxAge + " must be positive");
         }
+        if (maxMessagesInFlight < 1 || maxMessagesInFlight > 10_000) {
+            throw new IllegalArgumentException("enrollment messages in flight " + maxMessagesInFlight + " is outside 1 .. 10000");
+        }
     }
 
     /** @return the defaults: id {@value #DEFAULT_HUB_ID}, 60 s challenges, attestations up to 24 h old,
@@ -44,11 +63,16 @@ public record EnrollmentSettings(String hubId, Duration challengeLifetime, Durat
 
     /** @return these settings with another challenge lifetime */
     public EnrollmentSettings withChallengeLifetime(Duration lifetime) {
-        return new EnrollmentSettings(hubId, lifetime, attestationMaxAge, allowUnenrolledChildren);
+        return new EnrollmentSettings(hubId, lifetime, attestationMaxAge, allowUnenrolledChildren, maxMessagesInFlight);
     }
 
     /** @return these settings with the transition mode for unenrolled children on or off */
     public EnrollmentSettings withUnenrolledChildren(boolean allow) {
-        return new EnrollmentSettings(hubId, challengeLifetime, attestationMaxAge, allow);
+        return new EnrollmentSettings(hubId, challengeLifetime, attestationMaxAge, allow, maxMessagesInFlight);
+    }
+
+    /** @return these settings with another bound of enrollment messages in flight (all gateways) */
+    public EnrollmentSettings withMaxMessagesInFlight(int max) {
+        return new EnrollmentSettings(hubId, challengeLifetime, attestationMaxAge, allowUnenrolledChildren, max);
     }
 }

@@ -33,9 +33,44 @@ public interface EnrollmentStore extends AutoCloseable {
     record Consumed(Consumption outcome, Challenge challenge) {
     }
 
-    /** A parent–child relation as recorded; {@code leaf} is the child certificate's DER. */
-    record ChildRecord(String child, String gateway, String mode, byte[] leaf, Instant enrolled) {
+    /**
+     * A parent–child relation as recorded; {@code leaf} is the child certificate's DER.
+     *
+     * @param ca the thumbprint of the verified CA the child's chain led to when it was enrolled,
+     *        or null (a registered self-signed device, or a relation recorded before this column
+     *        existed): while that CA is not verified (disabled, removed) the relation is suspended
+     * @param notAfter the leaf certificate's notAfter, or null if not recorded: after it the
+     *        child-topic rule refuses the child's telemetry
+     */
+    record ChildRecord(String child, String gateway, String mode, byte[] leaf, Instant enrolled, String ca,
+            Instant notAfter) {
+        /** A relation without CA or expiry (tests, benchmarks). */
+        public ChildRecord(String child, String gateway, String mode, byte[] leaf, Instant enrolled) {
+            this(child, gateway, mode, leaf, enrolled, null, null);
+        }
     }
+
+    /**
+     * What the child-topic rule needs of a relation (docs/protocol.md §11).
+     *
+     * @param gateway the parent
+     * @param ca the thumbprint of the CA the relation depends on, or null
+     * @param notAfter the leaf's notAfter, or null
+     */
+    record Relation(String gateway, String ca, Instant notAfter) {
+    }
+
+    /** @return the child's relation, if it is enrolled */
+    Optional<Relation> relationOf(String child) throws RegistryException;
+
+    /**
+     * Fixes (or, with a null gateway, clears) the one gateway that may enroll a registered
+     * device as its child ({@code palisade-hub device add --parent}, docs/hub.md).
+     */
+    void setDeviceParent(String device, String gateway) throws RegistryException;
+
+    /** @return every device's fixed parent gateway, by device id */
+    java.util.Map<String, String> deviceParents() throws RegistryException;
 
     /**
      * Which gateways may parent children whose chain leads to one CA ({@code palisade-hub ca

@@ -22,7 +22,8 @@ import dev.palisade.hub.registry.RegistryException.Reason;
 
 /**
  * {@link EnrollmentStore} in the registry's SQLite file, in tables of its own ({@code challenge},
- * {@code child}, {@code revoked_cert}) created if missing, so the registry's schema and its
+ * {@code child}, {@code revoked_cert}, {@code ca_parent_policy}, {@code device_parent}) created
+ * (and columns added) if missing, so the registry's schema and its
  * version are untouched.
  * Its own connection, with the registry's settings (WAL, synchronous=FULL, IMMEDIATE
  * transactions): consuming a challenge is one write transaction whose row count decides.
@@ -64,6 +65,20 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                 s.executeUpdate("""
                         CREATE TABLE IF NOT EXISTS ca_parent_policy (ca TEXT PRIMARY KEY, gateways TEXT,
                           attest INTEGER NOT NULL)""");
+                s.executeUpdate("CREATE TABLE IF NOT EXISTS device_parent (device TEXT PRIMARY KEY, gateway TEXT NOT NULL)");
+                // Added after the first release of the table: the CA a relation depends on and the leaf's notAfter.
+                Set<String> columns = new HashSet<>();
+                try (ResultSet rs = s.executeQuery("PRAGMA table_info(child)")) {
+                    while (rs.next()) {
+                        columns.add(rs.getString("name"));
+                    }
+                }
+                if (!columns.contains("ca")) {
+                    s.executeUpdate("ALTER TABLE child ADD COLUMN ca TEXT");
+                }
+                if (!columns.contains("not_after")) {
+                    s.executeUpdate("ALTER TABLE child ADD COLUMN not_after INTEGER");
+                }
             }
             return new SqliteEnrollmentStore(file, c);
         } catch (SQLException e) {
@@ -191,6 +206,42 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
     }
 
     @Override
+    public Optional<Relation> relationOf(String child) throws RegistryException {
+        return read("reading the relation of '" + child + "'", c -> {
+            try (PreparedStatement p = prepare(c, "SELECT gateway, ca, not_after FROM child WHERE id = ?", child);
+                    ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.<Relation>empty();
+                }
+                long notAfter = rs.getLong(3);
+                Instant expiry = rs.wasNull() ? null : Instant.ofEpochMilli(notAfter);
+                return Optional.of(new Relation(rs.getString(1), rs.getString(2), expiry));
+            }
+        });
+    }
+
+    @Override
+    public void setDeviceParent(String device, String gateway) throws RegistryException {
+        transaction("fixing the parent of device '" + device + "'", c -> gateway == null
+                ? update(c, "DELETE FROM device_parent WHERE device = ?", device)
+                : update(c, "INSERT OR REPLACE INTO device_parent (device, gateway) VALUES (?,?)", device, gateway));
+    }
+
+    @Override
+    public java.util.Map<String, String> deviceParents() throws RegistryException {
+        return read("reading the devices' fixed parents", c -> {
+            java.util.Map<String, String> out = new java.util.HashMap<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT device, gateway FROM device_parent");
+                    ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public List<Boolean> recordChildren(String gateway, List<ChildRecord> children) throws RegistryException {
         if (children.isEmpty()) {
             return List.of();
@@ -199,8 +250,8 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                 + children.get(0).child() + "'", c -> {
             List<Boolean> out = new ArrayList<>(children.size());
             try (PreparedStatement parent = c.prepareStatement("SELECT gateway FROM child WHERE id = ?");
-                    PreparedStatement upsert = c.prepareStatement("INSERT OR REPLACE INTO child (id, gateway, mode, leaf, enrolled)"
-                            + " VALUES (?,?,?,?,?)")) {
+                    PreparedStatement upsert = c.prepareStatement("INSERT OR REPLACE INTO child (id, gateway, mode, leaf, enrolled,"
+                            + " ca, not_after) VALUES (?,?,?,?,?,?,?)")) {
                 for (ChildRecord child : children) {
                     parent.setString(1, child.child());
                     try (ResultSet rs = parent.executeQuery()) {
@@ -214,6 +265,8 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                     upsert.setString(3, child.mode());
                     upsert.setBytes(4, child.leaf());
                     upsert.setLong(5, child.enrolled().toEpochMilli());
+                    upsert.setString(6, child.ca());
+                    upsert.setObject(7, child.notAfter() == null ? null : child.notAfter().toEpochMilli());
                     upsert.executeUpdate();
                     out.add(true);
                 }
@@ -225,7 +278,7 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
     @Override
     public Optional<ChildRecord> removeChild(String child) throws RegistryException {
         return transaction("removing child '" + child + "'", c -> {
-            Optional<ChildRecord> found = children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child WHERE id = ?", child)
+            Optional<ChildRecord> found = children(c, "SELECT id, gateway, mode, leaf, enrolled, ca, not_after FROM child WHERE id = ?", child)
                     .stream().findFirst();
             if (found.isPresent()) {
                 update(c, "DELETE FROM child WHERE id = ?", child);
@@ -237,16 +290,18 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
     @Override
     public List<ChildRecord> listChildren(String gateway) throws RegistryException {
         return read("listing children", c -> gateway == null
-                ? children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child ORDER BY id")
-                : children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child WHERE gateway = ? ORDER BY id", gateway));
+                ? children(c, "SELECT id, gateway, mode, leaf, enrolled, ca, not_after FROM child ORDER BY id")
+                : children(c, "SELECT id, gateway, mode, leaf, enrolled, ca, not_after FROM child WHERE gateway = ? ORDER BY id", gateway));
     }
 
     private static List<ChildRecord> children(Connection c, String sql, Object... args) throws SQLException {
         List<ChildRecord> out = new ArrayList<>();
         try (PreparedStatement p = prepare(c, sql, args); ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
+                long notAfter = rs.getLong(7);
+                Instant expiry = rs.wasNull() ? null : Instant.ofEpochMilli(notAfter);
                 out.add(new ChildRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4),
-                        Instant.ofEpochMilli(rs.getLong(5))));
+                        Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6), expiry));
             }
         }
         return out;
@@ -261,7 +316,7 @@ public final class SqliteEnrollmentStore implements EnrollmentStore {
                 return false;
             }
             // A scan: revocation is rare and the child table holds no thumbprint column.
-            for (ChildRecord child : children(c, "SELECT id, gateway, mode, leaf, enrolled FROM child")) {
+            for (ChildRecord child : children(c, "SELECT id, gateway, mode, leaf, enrolled, ca, not_after FROM child")) {
                 if (thumbprint(child.leaf()).equals(cert.thumbprint())) {
                     update(c, "DELETE FROM child WHERE id = ?", child.child());
                     removed.add(child);

@@ -34,7 +34,8 @@ import dev.palisade.protocol.enroll.ChallengeClock;
  * {@code registryRead} is what the hub did before the cache (one SQLite read per publish, on the
  * extension executor); {@code cachedDecision} is what the publish interceptor does now
  * ({@code isParentCached}, falling back to a read only when not cached). 10,000 enrolled children,
- * publishes spread over all of them. The executor hop that a read also needs (and a cache hit
+ * publishes spread over all of them, each relation under a verified CA and with a notAfter (both
+ * checked by the rule since the review of issue 8). The executor hop that a read also needs (and a cache hit
  * skips) is not in either figure.
  */
 @State(Scope.Benchmark)
@@ -56,9 +57,17 @@ public class ChildTopicRuleBenchmark {
         dir = Files.createTempDirectory("child-rule-bench");
         registry = SqliteHubRegistry.open(dir.resolve("registry.db"));
         store = SqliteEnrollmentStore.open(dir.resolve("registry.db"));
+        // Every relation depends on a verified CA and has a notAfter, as enrolled relations do: the
+        // rule checks both (the CA's status in a set, the notAfter against the clock).
+        var ca = dev.palisade.pki.TestPki.rootCa("Bench-Root", java.time.Duration.ofDays(365)).certificate();
+        String thumbprint = dev.palisade.pki.PkiFiles.thumbprint(ca);
+        registry.addCa(new dev.palisade.hub.registry.CaRecord("Bench-Root", ca.getSubjectX500Principal().getName(), thumbprint,
+                ca.getEncoded(), dev.palisade.hub.registry.CaStatus.VERIFIED, null, null, null, Instant.now(), Instant.now()));
+        Instant notAfter = Instant.now().plus(java.time.Duration.ofDays(365));
         List<EnrollmentStore.ChildRecord> children = new ArrayList<>();
         for (int i = 0; i < CHILDREN; i++) {
-            children.add(new EnrollmentStore.ChildRecord("child-" + i, "gw-1", "relay", new byte[300], Instant.now()));
+            children.add(new EnrollmentStore.ChildRecord("child-" + i, "gw-1", "relay", new byte[300], Instant.now(), thumbprint,
+                    notAfter));
         }
         store.recordChildren("gw-1", children);
         service = new EnrollmentService(EnrollmentSettings.defaults(), registry, store,

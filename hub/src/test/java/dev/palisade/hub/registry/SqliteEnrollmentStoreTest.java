@@ -145,4 +145,32 @@ class SqliteEnrollmentStoreTest {
             assertTrue(s.externalChanges() != before, "another connection's commit is seen");
         }
     }
+
+    @Test
+    void aChildTableOfTheFirstReleaseGetsItsCaAndNotAfterColumnsAndKeepsItsRows() throws Exception {
+        Path file = dir.resolve("old.db");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file); var s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE child (id TEXT PRIMARY KEY, gateway TEXT NOT NULL, mode TEXT NOT NULL,"
+                    + " leaf BLOB NOT NULL, enrolled INTEGER NOT NULL)");
+            s.executeUpdate("INSERT INTO child VALUES ('old-1', 'gw-1', 'relay', x'01', " + T0.toEpochMilli() + ")");
+        }
+        try (SqliteEnrollmentStore store = SqliteEnrollmentStore.open(file)) {
+            assertEquals(Optional.of(new EnrollmentStore.Relation("gw-1", null, null)), store.relationOf("old-1"),
+                    "an old relation: no CA, no notAfter");
+            Instant notAfter = T0.plusSeconds(3600);
+            store.recordChildren("gw-2", List.of(new EnrollmentStore.ChildRecord("new-1", "gw-2", "relay", new byte[] {2}, T0,
+                    "ca-thumbprint", notAfter)));
+            assertEquals(Optional.of(new EnrollmentStore.Relation("gw-2", "ca-thumbprint", notAfter)), store.relationOf("new-1"));
+            EnrollmentStore.ChildRecord listed = store.listChildren("gw-2").get(0);
+            assertEquals("ca-thumbprint", listed.ca());
+            assertEquals(notAfter, listed.notAfter());
+        }
+        try (SqliteEnrollmentStore again = SqliteEnrollmentStore.open(file)) { // opening twice: the columns exist
+            assertEquals(2, again.listChildren(null).size());
+            again.setDeviceParent("meter-1", "gw-1");
+            assertEquals(java.util.Map.of("meter-1", "gw-1"), again.deviceParents());
+            again.setDeviceParent("meter-1", null);
+            assertTrue(again.deviceParents().isEmpty());
+        }
+    }
 }
