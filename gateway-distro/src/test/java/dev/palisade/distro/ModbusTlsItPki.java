@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.List;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -38,9 +39,10 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
- * ModbusTlsIT's plant PKI, made with Bouncy Castle inside the framework: a test CA that issues
- * the gateway's certificate from its CSR (optionally with the Modbus.org role extension) and the
- * devices' server certificates, a second CA the gateway does not trust, and CRLs.
+ * The device ITs' test CA (ModbusTlsIT's plant PKI, the enrollment ITs' device CAs through
+ * {@link EnrollItPki}), made with Bouncy Castle inside the framework: it issues the gateway's
+ * certificate from its CSR (optionally with the Modbus.org role extension), the devices' TLS
+ * server certificates, children's client certificates, and CRLs; one instance per CA.
  */
 final class ModbusTlsItPki {
 
@@ -78,6 +80,11 @@ final class ModbusTlsItPki {
         UpstreamItPki.pem(cert, leaf);
         UpstreamItPki.pem(key, keys.getPrivate());
         return leaf;
+    }
+
+    /** @return a client certificate for {@code key} (CN = {@code cn}, no SAN), then this CA */
+    List<X509Certificate> clientChain(String cn, PublicKey key) throws Exception {
+        return List.of(certificate(new X500Name("CN=" + cn), key, KeyPurposeId.id_kp_clientAuth, null, null), ca);
     }
 
     /** Issues the gateway's client certificate for its CSR, with {@code role} if not null; writes leaf + CA. */
