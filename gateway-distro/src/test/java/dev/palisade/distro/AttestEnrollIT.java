@@ -1,9 +1,7 @@
 package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
 import dev.palisade.api.bus.DeviceState;
@@ -13,14 +11,11 @@ import dev.palisade.api.enroll.ChildState;
 import dev.palisade.api.enroll.Enrollment;
 import dev.palisade.api.enroll.EnrollmentStatus;
 import dev.palisade.api.enroll.ProofMode;
-import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkState;
 import dev.palisade.api.upstream.Spool;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -37,9 +32,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * {@code attest} enrollment end to end with a real device (docs/enrollment.md): a pymodbus
@@ -76,6 +68,7 @@ public class AttestEnrollIT {
 
     private UpstreamItFixture fixture;
     private ReferenceHub hub;
+    private ModbusPeers modbusDevices;
     private Process device;
 
     @Configuration
@@ -85,8 +78,8 @@ public class AttestEnrollIT {
 
     @After
     public void stop() throws Exception {
-        if (device != null) {
-            device.destroyForcibly();
+        if (modbusDevices != null) {
+            modbusDevices.close();
         }
         if (hub != null) {
             hub.close();
@@ -98,17 +91,15 @@ public class AttestEnrollIT {
 
     @Test
     public void aTlsDeviceIsEnrolledByAttestationItsReadingsReachTheHubAndAChainTheHubDoesNotTrustIsRefused() throws Exception {
-        requirePymodbus();
         fixture = new UpstreamItFixture(context, commands, "attest-it");
         Path work = fixture.work;
+        modbusDevices = new ModbusPeers(work);
         hub = new ReferenceHub(work.resolve("hub"));
         int hubPort = UpstreamItFixture.freePort();
         hub.ok("start", "--port", String.valueOf(hubPort), "--hub-id", HUB_ID);
 
         // The gateway's CA, verified at the hub; the gateway registered as a gateway.
-        fixture.pki.writeCa(work.resolve("ca.pem"), work.resolve("ca.key"));
-        hub.registerVerifiedCa("gateway-ca", work.resolve("ca.pem"), work.resolve("ca.key"));
-        hub.ok("device", "add", GATEWAY, "--gateway", "--ca-chain");
+        fixture.registerGateway(hub, GATEWAY);
         // The plant's device CA, verified at the hub; a second CA the gateway trusts too but the
         // hub only has uploaded (its owner never proved possession of its key).
         Path devices = Files.createDirectories(work.resolve("devices"));
@@ -134,12 +125,13 @@ public class AttestEnrollIT {
                 + "\nanchors = " + anchors + "\n");
         Files.writeString(fixture.etc.resolve("dev.palisade.enroll.cfg"), "hub.id = " + HUB_ID
                 + "\nbatch.size = 10\nretry.min.seconds = 1\nretry.max.seconds = 3\n");
-        Enrollment enrollment = awaitService(Enrollment.class);
-        Spool spool = awaitService(Spool.class);
+        Enrollment enrollment = fixture.awaitService(Enrollment.class);
+        Spool spool = fixture.awaitService(Spool.class);
 
         // The real device: pymodbus over TLS, requiring a client certificate from the gateway's CA.
         int devicePort = UpstreamItFixture.freePort();
-        startDevice(devicePort, devices.resolve("good.pem"), devices.resolve("good.key"), work.resolve("ca.pem"), work);
+        device = modbusDevices.startTls(CHILD, devicePort, devices.resolve("good.pem"), devices.resolve("good.key"),
+                work.resolve("ca.pem"));
         Files.writeString(fixture.etc.resolve("dev.palisade.bus.modbus.device-" + CHILD + ".cfg"), "id = " + CHILD
                 + "\ntransport = tls\nhost = 127.0.0.1\nport = " + devicePort + "\nunit.id = 1\npoll.interval.ms = 500"
                 + "\ntimeout.ms = 3000\nbackoff.max.ms = 1000\ntrust.domain = " + DOMAIN + "\ntls.identity = " + CHILD
@@ -157,10 +149,8 @@ public class AttestEnrollIT {
         await("the device's readings held in the spool", 60, () -> spool.stats().messages() >= 5);
         assertEquals(EnrollmentStatus.PENDING, state(enrollment).status());
 
-        Files.writeString(fixture.etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + hubPort
-                + "\nhub.trust.anchors = " + hub.data.resolve("server/hub-test-ca.cer")
-                + "\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
-        await("the link UP against the hub", 90, () -> linkState() == LinkState.UP);
+        fixture.linkTo(hub, hubPort);
+        await("the link UP against the hub", 90, () -> fixture.linkState() == LinkState.UP);
 
         // 2. Enrolled by attestation; the hub says so; the held readings reach the hub on the child's topic.
         await(CHILD + " enrolled", 60, () -> state(enrollment).status() == EnrollmentStatus.ENROLLED);
@@ -179,7 +169,8 @@ public class AttestEnrollIT {
         // 3. The same device, restarted with a certificate from the CA the hub never verified.
         device.destroyForcibly();
         device.waitFor(10, TimeUnit.SECONDS);
-        startDevice(devicePort, devices.resolve("other.pem"), devices.resolve("other.key"), work.resolve("ca.pem"), work);
+        device = modbusDevices.startTls(CHILD, devicePort, devices.resolve("other.pem"), devices.resolve("other.key"),
+                work.resolve("ca.pem"));
         await("the device back with its new certificate", 60, () -> leafDevice(CHILD) != null
                 && leafDevice(CHILD).identity().map(i -> i.chain().get(0).equals(unverified)).orElse(false));
         await(CHILD + " refused by the hub", 60, () -> state(enrollment).status() == EnrollmentStatus.REFUSED);
@@ -198,32 +189,8 @@ public class AttestEnrollIT {
 
     // --- the device ---
 
-    private static void requirePymodbus() throws Exception {
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)",
-                System.getProperty("palisade.modbus.sim"));
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            fail("pymodbus is missing: install the Debian package python3-pymodbus: "
-                    + new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        }
-    }
-
-    /** modbus-sim.py in tls mode: its certificate and key, requiring a client certificate from {@code clientCa}. */
-    private void startDevice(int port, Path cert, Path key, Path clientCa, Path work) throws Exception {
-        device = new ProcessBuilder("/usr/bin/python3", System.getProperty("palisade.modbus.sim"), "tls", Integer.toString(port),
-                cert.toString(), key.toString(), clientCa.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("device.log").toFile())).start();
-        await("the TLS device listening on " + port, 20, () -> UpstreamItFixture.listening(port));
-    }
-
     private LeafDevice leafDevice(String id) {
-        try {
-            Collection<ServiceReference<LeafDevice>> refs = context.getServiceReferences(LeafDevice.class,
-                    "(" + LeafDevice.ID + "=" + id + ")");
-            return refs.isEmpty() ? null : context.getService(refs.iterator().next());
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return ModbusPeers.leafDevice(context, id);
     }
 
     // --- the gateway ---
@@ -251,23 +218,6 @@ public class AttestEnrollIT {
             throw new AssertionError("child '" + CHILD + "' is not known: " + enrollment.children());
         }
         return s.get();
-    }
-
-    private LinkState linkState() {
-        HubLink link = fixture.service(HubLink.class);
-        return link == null ? null : link.state();
-    }
-
-    private <T> T awaitService(Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
-        tracker.open();
-        try {
-            T service = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
-            assertNotNull(type.getSimpleName() + " service registered", service);
-            return service;
-        } finally {
-            tracker.close();
-        }
     }
 
     private void await(String what, long seconds, BooleanSupplier condition) throws Exception {

@@ -2,11 +2,7 @@ package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.options;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.palisade.api.bus.DeviceState;
 import dev.palisade.api.bus.LeafDevice;
@@ -14,13 +10,10 @@ import dev.palisade.api.deploy.DeployOptions;
 import dev.palisade.api.deploy.DeployOutcome;
 import dev.palisade.api.deploy.DeployStatus;
 import dev.palisade.api.deploy.Deployer;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
+import dev.palisade.testkit.TestArchives;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -59,23 +52,17 @@ public class DeployBusIT {
     @Inject
     private Deployer deployer;
 
-    private Process simulator;
+    private ModbusPeers modbusDevices;
 
     @Configuration
     public Option[] configuration() throws Exception {
-        Path base = TestDirectories.shortTempDirectory("palisade-deploy-bus-it");
-        Option distribution = DistroOptions.distribution(base);
-        DeployItTools.makePublishers(DistroOptions.home(), base.resolve("keys"));
-        Files.copy(base.resolve("keys/Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
-        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), "health.gate.timeout.seconds=30\nwatch.directory=\n");
-        return options(distribution, systemProperty(BASE).value(base.toString()));
+        return DeployItTools.distribution("palisade-deploy-bus-it", BASE, base -> "health.gate.timeout.seconds=30\nwatch.directory=\n");
     }
 
     @After
     public void stopPeer() throws Exception {
-        if (simulator != null) {
-            simulator.destroyForcibly();
-            simulator.waitFor(10, TimeUnit.SECONDS);
+        if (modbusDevices != null) {
+            modbusDevices.close();
         }
     }
 
@@ -83,7 +70,8 @@ public class DeployBusIT {
     public void theBusBundleIsReplacedItsDeviceReattachesAndNothingElseIsTouched() throws Exception {
         Path base = Path.of(System.getProperty(BASE));
         Path home = Path.of(context.getProperty("palisade.home"));
-        int port = startSimulator();
+        modbusDevices = new ModbusPeers(Path.of(context.getProperty("palisade.data")));
+        int port = modbusDevices.startTcp("sim");
         Files.writeString(Path.of(context.getProperty("palisade.etc")).resolve("dev.palisade.bus.modbus.device-plc1.cfg"),
                 "id = plc1\ntransport = tcp\nhost = 127.0.0.1\nport = " + port + "\nunit.id = 1\npoll.interval.ms = 200\n"
                         + "channels = temperature holding 24 int16 scale=0.1 unit=degC\n");
@@ -96,7 +84,7 @@ public class DeployBusIT {
                     .orElseThrow();
         }
         Path rebuilt = Files.createDirectories(base.resolve("jars")).resolve("modbus-rebuilt.jar");
-        DeployItTools.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
+        TestArchives.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
         Path set = DeployItTools.sign(home, base.resolve("keys"), "acme-releases", base.resolve("bus.zip"), rebuilt);
 
         // Long-lived threads of other bundles (pool workers that may time out are left out).
@@ -149,32 +137,6 @@ public class DeployBusIT {
 
     private static Set<Thread> threads(java.util.function.Predicate<String> name) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> name.test(t.getName())).collect(Collectors.toSet());
-    }
-
-    private int startSimulator() throws Exception {
-        String script = System.getProperty("palisade.modbus.sim");
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)", script);
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            fail("pymodbus is missing: install the Debian package python3-pymodbus");
-        }
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Path log = Path.of(context.getProperty("palisade.data")).resolve("modbus-sim.log");
-        Files.createDirectories(log.getParent());
-        simulator = new ProcessBuilder("/usr/bin/python3", script, "tcp", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int listening = port;
-        await("the simulator listens on " + port, 20, () -> {
-            try (Socket s = new Socket("127.0.0.1", listening)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return port;
     }
 
     private static void await(String what, long seconds, java.util.function.BooleanSupplier condition)

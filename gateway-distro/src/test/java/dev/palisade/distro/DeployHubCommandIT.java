@@ -3,11 +3,10 @@ package dev.palisade.distro;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.options;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkState;
+import dev.palisade.testkit.TestArchives;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,12 +53,7 @@ public class DeployHubCommandIT {
 
     @Configuration
     public Option[] configuration() throws Exception {
-        Path base = TestDirectories.shortTempDirectory("palisade-deploy-cmd-it");
-        Option distribution = DistroOptions.distribution(base);
-        DeployItTools.makePublishers(DistroOptions.home(), base.resolve("keys"));
-        Files.copy(base.resolve("keys/Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
-        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), "health.gate.timeout.seconds=30\nwatch.directory=\n");
-        return options(distribution, systemProperty(BASE).value(base.toString()));
+        return DeployItTools.distribution("palisade-deploy-cmd-it", BASE, base -> "health.gate.timeout.seconds=30\nwatch.directory=\n");
     }
 
     @After
@@ -104,7 +98,7 @@ public class DeployHubCommandIT {
         }
         assertEquals(Bundle.ACTIVE, installed.getState());
 
-        Path unsigned = DeployItTools.doctor(set, base.resolve("unsigned.zip"), e -> e.remove("palisade-set.sig"));
+        Path unsigned = TestArchives.doctor(set, base.resolve("unsigned.zip"), e -> e.remove("palisade-set.sig"));
         send(port, "deploy-2", unsigned);
         String refused = awaitAnswer(answers, "deploy-2");
         assertTrue(refused, refused.contains("\"status\":\"REFUSED\",\"refusal\":\"UNSIGNED\""));

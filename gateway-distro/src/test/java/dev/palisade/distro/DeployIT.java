@@ -6,7 +6,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.palisade.api.deploy.DeployOptions;
 import dev.palisade.api.deploy.DeployOutcome;
@@ -14,6 +13,7 @@ import dev.palisade.api.deploy.DeployRefusal;
 import dev.palisade.api.deploy.DeployStatus;
 import dev.palisade.api.deploy.Deployer;
 import dev.palisade.api.deploy.RollbackCause;
+import dev.palisade.testkit.TestArchives;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,8 +29,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.junit.Test;
@@ -71,14 +69,8 @@ public class DeployIT {
 
     @Configuration
     public Option[] configuration() throws Exception {
-        Path base = TestDirectories.shortTempDirectory("palisade-deploy-it");
-        Option distribution = DistroOptions.distribution(base);
-        Path keys = base.resolve("keys");
-        DeployItTools.makePublishers(DistroOptions.home(), keys);
-        Files.copy(keys.resolve("Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
-        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), "health.gate.timeout.seconds=20\n"
+        return DeployItTools.distribution("palisade-deploy-it", BASE, base -> "health.gate.timeout.seconds=20\n"
                 + "watch.directory=" + base.resolve("watch") + "\nwatch.interval.ms=200\n");
-        return options(distribution, systemProperty(BASE).value(base.toString()));
     }
 
     private Path base() {
@@ -157,7 +149,7 @@ public class DeployIT {
         }
         Path rebuilt = jars().resolve("dev.palisade.shell-rebuilt.jar");
         Files.createDirectories(jars());
-        DeployItTools.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt for DeployIT".getBytes(StandardCharsets.UTF_8)));
+        TestArchives.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt for DeployIT".getBytes(StandardCharsets.UTF_8)));
         List<String> stopped = new CopyOnWriteArrayList<>();
         // STOPPING reaches synchronous listeners only, and before the apply's outcome is known.
         SynchronousBundleListener listener = event -> {
@@ -186,9 +178,9 @@ public class DeployIT {
         Path good = sign("refused-good", DeployItTools.bundle(jars(), name, "1.0.0"));
         long before = context.getBundles().length;
 
-        Path unsigned = DeployItTools.doctor(good, base().resolve("unsigned.zip"), e -> e.remove("palisade-set.sig"));
+        Path unsigned = TestArchives.doctor(good, base().resolve("unsigned.zip"), e -> e.remove("palisade-set.sig"));
         Path evil = DeployItTools.bundle(jars(), name, "1.0.0");
-        Path tampered = DeployItTools.doctor(good, base().resolve("tampered.zip"), e -> e.put("bundles/" + name + ".jar",
+        Path tampered = TestArchives.doctor(good, base().resolve("tampered.zip"), e -> e.put("bundles/" + name + ".jar",
                 read(evil)));
         Path stranger = DeployItTools.sign(home(), base().resolve("keys"), "stranger", base().resolve("stranger.zip"), evil);
         Path device = DeployItTools.sign(home(), base().resolve("keys"), "not-a-publisher", base().resolve("device.zip"), evil);

@@ -1,30 +1,28 @@
 package dev.palisade.distro;
 
-import java.io.ByteArrayOutputStream;
+import static org.ops4j.pax.exam.CoreOptions.streamBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import dev.palisade.testkit.TestArchives;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
+import java.util.function.Function;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.tinybundles.TinyBundles;
+import org.osgi.framework.Constants;
 
 /**
  * Update-set material for the deploy tests: test bundles (plain jars), the distribution's own
  * {@code bin/palisade pki} and {@code bin/palisade bundle sign} run as a publisher runs them, and
- * doctored copies of sets. Runs on the host and inside the framework (JDK only).
+ * doctored copies of sets ({@link TestArchives#doctor}). Runs on the host and inside the framework
+ * (JDK only), where a configuration that uses it adds {@link #testArchivesBundle()}.
  */
 final class DeployItTools {
     static final String PASSWORD = "deploy-it-secret";
@@ -32,26 +30,12 @@ final class DeployItTools {
     private DeployItTools() {
     }
 
-    /** A bundle jar: its headers, and resources by path. */
+    /** A bundle jar in {@code dir} (created): its headers, and resources by path. */
     static Path bundle(Path dir, String symbolicName, String version, Map<String, String> headers,
             Map<String, byte[]> resources) throws IOException {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", symbolicName);
-        main.putValue("Bundle-Version", version);
-        headers.forEach(main::putValue);
         Files.createDirectories(dir);
         Path jar = Files.createTempFile(dir, symbolicName + "-" + version + "-", ".jar");
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
-            for (Map.Entry<String, byte[]> r : resources.entrySet()) {
-                out.putNextEntry(new JarEntry(r.getKey()));
-                out.write(r.getValue());
-                out.closeEntry();
-            }
-        }
-        return jar;
+        return TestArchives.bundle(jar, symbolicName, version, headers, resources);
     }
 
     static Path bundle(Path dir, String symbolicName, String version) throws IOException {
@@ -104,24 +88,39 @@ final class DeployItTools {
         return out;
     }
 
-    /** Copies a set, letting {@code change} alter its entries on the way. */
-    static Path doctor(Path set, Path out, Consumer<Map<String, byte[]>> change) throws IOException {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (InputStream file = Files.newInputStream(set); ZipInputStream in = new ZipInputStream(file)) {
-            for (ZipEntry e; (e = in.getNextEntry()) != null;) {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                in.transferTo(bytes);
-                entries.put(e.getName(), bytes.toByteArray());
-            }
-        }
-        change.accept(entries);
-        try (OutputStream file = Files.newOutputStream(out); ZipOutputStream zip = new ZipOutputStream(file)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue());
-                zip.closeEntry();
-            }
-        }
-        return out;
+    /**
+     * The distribution for a deploy IT, in a short temporary directory of its own (the base): the
+     * publisher material of {@link #makePublishers} in {@code <base>/keys}, its release root as the
+     * gateway's code-signing anchor, {@code etc/dev.palisade.deploy.cfg} as given, the test kit's
+     * {@link #testArchivesBundle()}, and the base in the system property {@code baseProperty}.
+     *
+     * @param deployConfig the deploy bundle's configuration file, given the base
+     */
+    static Option[] distribution(String directoryName, String baseProperty, Function<Path, String> deployConfig,
+            Option... more) throws IOException, InterruptedException {
+        Path base = TestDirectories.shortTempDirectory(directoryName);
+        Option distribution = DistroOptions.distribution(base);
+        makePublishers(DistroOptions.home(), base.resolve("keys"));
+        Files.copy(base.resolve("keys/Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
+        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), deployConfig.apply(base));
+        List<Option> options = new ArrayList<>(List.of(distribution, testArchivesBundle(),
+                systemProperty(baseProperty).value(base.toString())));
+        options.addAll(List.of(more));
+        return options.toArray(new Option[0]);
+    }
+
+    /**
+     * The test kit's {@link TestArchives} as a bundle, for a configuration whose tests use it
+     * inside the framework: the probe holds only this module's test classes, and the test kit
+     * is a plain jar.
+     */
+    static Option testArchivesBundle() {
+        return streamBundle(TinyBundles.bundle()
+                .setHeader(Constants.BUNDLE_MANIFESTVERSION, "2")
+                .setHeader(Constants.BUNDLE_SYMBOLICNAME, "dev.palisade.testkit.archives")
+                .setHeader(Constants.BUNDLE_VERSION, "1.0.0")
+                .setHeader(Constants.EXPORT_PACKAGE, TestArchives.class.getPackageName())
+                .addClass(TestArchives.class)
+                .build(TinyBundles.rawBuilder())).startLevel(2);
     }
 }

@@ -3,7 +3,6 @@ package dev.palisade.distro;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import dev.palisade.api.deploy.DeployOptions;
@@ -14,6 +13,7 @@ import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkState;
 import dev.palisade.api.upstream.PublishOptions;
 import dev.palisade.api.upstream.Upstream;
+import dev.palisade.testkit.TestArchives;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,12 +68,7 @@ public class DeployUpstreamIT {
 
     @Configuration
     public Option[] configuration() throws Exception {
-        Path base = TestDirectories.shortTempDirectory("palisade-deploy-up-it");
-        Option distribution = DistroOptions.distribution(base);
-        DeployItTools.makePublishers(DistroOptions.home(), base.resolve("keys"));
-        Files.copy(base.resolve("keys/Release-Root.cer"), base.resolve("etc/code-signing/release-root.pem"));
-        Files.writeString(base.resolve("etc/dev.palisade.deploy.cfg"), "health.gate.timeout.seconds=60\nwatch.directory=\n");
-        return options(distribution, systemProperty(BASE).value(base.toString()),
+        return DeployItTools.distribution("palisade-deploy-up-it", BASE, base -> "health.gate.timeout.seconds=60\nwatch.directory=\n",
                 systemProperty("palisade.deploy.gap.report").value(Path.of("target/deploy-gap.txt").toAbsolutePath().toString()));
     }
 
@@ -143,7 +138,7 @@ public class DeployUpstreamIT {
                     .findFirst().orElseThrow();
         }
         Path rebuilt = Files.createDirectories(base.resolve("jars")).resolve("upstream-rebuilt.jar");
-        DeployItTools.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
+        TestArchives.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
         Path set = DeployItTools.sign(Path.of(context.getProperty("palisade.home")), base.resolve("keys"),
                 "acme-releases", base.resolve("upstream.zip"), rebuilt);
 

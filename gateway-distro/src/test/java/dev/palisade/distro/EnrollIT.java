@@ -1,7 +1,6 @@
 package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
@@ -11,7 +10,6 @@ import dev.palisade.api.enroll.ChildState;
 import dev.palisade.api.enroll.Enrollment;
 import dev.palisade.api.enroll.EnrollmentStatus;
 import dev.palisade.api.enroll.ProofMode;
-import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkState;
 import dev.palisade.api.upstream.PublishOptions;
 import dev.palisade.api.upstream.Spool;
@@ -38,7 +36,6 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Enrollment of the gateway's children against the real reference hub (docs/enrollment.md),
@@ -73,7 +70,7 @@ public class EnrollIT {
 
     private UpstreamItFixture fixture;
     private ReferenceHub hub;
-    private Process simulator;
+    private ModbusPeers modbusDevices;
 
     @Configuration
     public Option[] configuration() {
@@ -88,8 +85,8 @@ public class EnrollIT {
         if (fixture != null) {
             fixture.close();
         }
-        if (simulator != null) {
-            simulator.destroyForcibly();
+        if (modbusDevices != null) {
+            modbusDevices.close();
         }
     }
 
@@ -102,9 +99,7 @@ public class EnrollIT {
         hub.ok("start", "--port", String.valueOf(port), "--hub-id", HUB_ID);
 
         // The gateway's CA and the device CA verified at the hub; a second device CA it never hears of.
-        fixture.pki.writeCa(work.resolve("ca.pem"), work.resolve("ca.key"));
-        hub.registerVerifiedCa("gateway-ca", work.resolve("ca.pem"), work.resolve("ca.key"));
-        hub.ok("device", "add", GATEWAY, "--gateway", "--ca-chain");
+        fixture.registerGateway(hub, GATEWAY);
         Files.createDirectories(work.resolve("devices"));
         EnrollItPki devices = new EnrollItPki("enroll-it-device-ca");
         devices.writeCa(work.resolve("devices/ca.pem"), work.resolve("devices/ca.key"));
@@ -116,7 +111,7 @@ public class EnrollIT {
         fixture.provisionGateway(GATEWAY, "");
         Files.writeString(fixture.etc.resolve("dev.palisade.enroll.cfg"), "hub.id = " + HUB_ID
                 + "\nbatch.size = 10\nretry.min.seconds = 1\nretry.max.seconds = 3\nremoval.grace.seconds = 1\n");
-        Enrollment enrollment = awaitService(Enrollment.class);
+        Enrollment enrollment = fixture.awaitService(Enrollment.class);
 
         // Children as a bus bundle would register them.
         EnrollItPki.Device relayKeys = devices.device("relay-1");
@@ -127,14 +122,15 @@ public class EnrollIT {
         EnrollItPki.Device strangerKeys = stranger.device("stranger-1");
         new TestLeafDevice("stranger-1", identity("stranger-1", strangerKeys), strangerKeys.keys().getPrivate()).register(context);
         // A real plain Modbus TCP device (pymodbus): custodial, its readings published by the bus bundle.
-        int modbusPort = startSimulator(work);
+        modbusDevices = new ModbusPeers(work);
+        int modbusPort = modbusDevices.startTcp("boiler-1");
         Path boilerCfg = fixture.etc.resolve("dev.palisade.bus.modbus.device-boiler.cfg");
         Files.writeString(boilerCfg, "id = boiler-1\ntransport = tcp\nhost = 127.0.0.1\nport = " + modbusPort
                 + "\npoll.interval.ms = 1000\nchannels = temperature holding 24 int16 scale=0.1 unit=degC\n");
 
         // 1. Telemetry published before anything is enrolled, and before the link exists.
-        Upstream upstream = awaitService(Upstream.class);
-        Spool spool = awaitService(Spool.class);
+        Upstream upstream = fixture.awaitService(Upstream.class);
+        Spool spool = fixture.awaitService(Spool.class);
         publish(upstream, "relay-1", 20);
         publish(upstream, "attest-1", 20);
         publish(upstream, "stranger-1", 7);
@@ -142,10 +138,8 @@ public class EnrollIT {
         await("the children known as pending", 30, () -> enrollment.children().size() == 4);
         assertEquals(EnrollmentStatus.PENDING, state(enrollment, "relay-1").status());
 
-        Files.writeString(fixture.etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
-                + "\nhub.trust.anchors = " + hub.data.resolve("server/hub-test-ca.cer")
-                + "\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
-        await("the link UP against the hub", 90, () -> linkState() == LinkState.UP);
+        fixture.linkTo(hub, port);
+        await("the link UP against the hub", 90, () -> fixture.linkState() == LinkState.UP);
 
         // 2. Relay and attest children enrolled; their telemetry drains; the stranger's stays.
         await("relay-1 and attest-1 enrolled", 60, () -> state(enrollment, "relay-1").status() == EnrollmentStatus.ENROLLED
@@ -187,7 +181,7 @@ public class EnrollIT {
                 .findFirst().orElseThrow(() -> new AssertionError("dev.palisade.enroll is not installed"));
         enrollBundle.stop();
         enrollBundle.start();
-        Enrollment restarted = awaitService(Enrollment.class);
+        Enrollment restarted = fixture.awaitService(Enrollment.class);
         await("the states reloaded", 20, () -> restarted.child("relay-1").isPresent());
         assertEquals(EnrollmentStatus.ENROLLED, state(restarted, "relay-1").status());
         assertEquals(EnrollmentStatus.REFUSED, state(restarted, "stranger-1").status());
@@ -220,20 +214,6 @@ public class EnrollIT {
                 hub.log().contains("gateway '" + GATEWAY + "': child 'boiler-1' unenrolled"));
     }
 
-    private int startSimulator(Path work) throws Exception {
-        String script = System.getProperty("palisade.modbus.sim");
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)", script);
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            throw new AssertionError("pymodbus is missing: install the Debian package python3-pymodbus");
-        }
-        int port = UpstreamItFixture.freePort();
-        simulator = new ProcessBuilder("/usr/bin/python3", script, "tcp", Integer.toString(port)).redirectErrorStream(true)
-                .redirectOutput(work.resolve("modbus-sim.log").toFile()).start();
-        UpstreamItFixture.await("the Modbus simulator listening on " + port, 20, () -> UpstreamItFixture.listening(port));
-        return port;
-    }
-
     private static PeerIdentity identity(String child, EnrollItPki.Device device) {
         byte[] binding = new byte[32];
         new SecureRandom().nextBytes(binding);
@@ -253,23 +233,6 @@ public class EnrollIT {
             throw new AssertionError("child '" + child + "' is not known: " + enrollment.children());
         }
         return s.get();
-    }
-
-    private LinkState linkState() {
-        HubLink link = fixture.service(HubLink.class);
-        return link == null ? null : link.state();
-    }
-
-    private <T> T awaitService(Class<T> type) throws InterruptedException {
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
-        tracker.open();
-        try {
-            T service = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
-            assertNotNull(type.getSimpleName() + " service registered", service);
-            return service;
-        } finally {
-            tracker.close();
-        }
     }
 
     private void await(String what, long seconds, BooleanSupplier condition) throws Exception {

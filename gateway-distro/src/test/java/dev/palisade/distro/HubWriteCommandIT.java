@@ -1,7 +1,6 @@
 package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.options;
@@ -11,8 +10,6 @@ import dev.palisade.api.bus.LeafDevice;
 import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkState;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +60,7 @@ public class HubWriteCommandIT {
 
     private UpstreamItFixture hub;
     private final List<Process> processes = new ArrayList<>();
+    private ModbusPeers modbusDevices;
 
     @Configuration
     public Option[] configuration() {
@@ -74,6 +72,9 @@ public class HubWriteCommandIT {
         for (Process process : processes) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (modbusDevices != null) {
+            modbusDevices.close();
         }
         if (hub != null) {
             hub.close();
@@ -161,26 +162,8 @@ public class HubWriteCommandIT {
 
     /** The pymodbus simulator ModbusIT uses, on an ephemeral port; returns the port. */
     private int startModbusSimulator() throws Exception {
-        String script = System.getProperty("palisade.modbus.sim");
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)", script);
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            fail("pymodbus is missing: install the Debian package python3-pymodbus: "
-                    + new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        }
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        start(List.of("/usr/bin/python3", script, "tcp", Integer.toString(port)), hub.work.resolve("modbus-sim.log"));
-        await("the simulator listens on " + port, 20, () -> {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return port;
+        modbusDevices = new ModbusPeers(hub.work);
+        return modbusDevices.startTcp("sim");
     }
 
     private void start(List<String> command, Path output) {

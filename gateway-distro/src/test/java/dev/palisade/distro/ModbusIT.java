@@ -2,7 +2,6 @@ package dev.palisade.distro;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -12,11 +11,8 @@ import dev.palisade.api.bus.DeviceState;
 import dev.palisade.api.bus.LeafDevice;
 import dev.palisade.api.bus.Reading;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
@@ -31,7 +27,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 
 /**
  * A Modbus device declared the way an operator does it — a factory configuration file in etc/ —
@@ -49,7 +44,7 @@ public class ModbusIT {
     @Inject
     private CommandProcessor commands;
 
-    private Process simulator;
+    private ModbusPeers modbusDevices;
     private int port;
 
     @Configuration
@@ -59,33 +54,15 @@ public class ModbusIT {
 
     @Before
     public void startPeer() throws Exception {
-        String script = System.getProperty("palisade.modbus.sim");
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)", script);
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            fail("pymodbus is missing: install the Debian package python3-pymodbus: "
-                    + new String(probe.getInputStream().readAllBytes()));
-        }
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Path log = Path.of(context.getProperty("palisade.data")).resolve("modbus-sim.log");
-        Files.createDirectories(log.getParent());
-        simulator = new ProcessBuilder("/usr/bin/python3", script, "tcp", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        await("the simulator listens on " + port, 20, () -> {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        modbusDevices = new ModbusPeers(Path.of(context.getProperty("palisade.data")));
+        port = modbusDevices.startTcp("sim");
     }
 
     @After
     public void stopPeer() throws Exception {
-        simulator.destroyForcibly();
-        simulator.waitFor(10, TimeUnit.SECONDS);
+        if (modbusDevices != null) {
+            modbusDevices.close();
+        }
     }
 
     @Test
@@ -209,13 +186,7 @@ public class ModbusIT {
     }
 
     private LeafDevice device(String id) {
-        try {
-            Collection<ServiceReference<LeafDevice>> refs = context.getServiceReferences(LeafDevice.class,
-                    "(" + LeafDevice.ID + "=" + id + ")");
-            return refs.isEmpty() ? null : context.getService(refs.iterator().next());
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return ModbusPeers.leafDevice(context, id);
     }
 
     private static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {

@@ -13,15 +13,12 @@ import dev.palisade.api.bus.Reading;
 import dev.palisade.api.identity.GatewayIdentity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
@@ -38,8 +35,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -73,7 +68,7 @@ public class ModbusTlsIT {
     @Inject
     private CommandProcessor commands;
 
-    private final List<Process> processes = new ArrayList<>();
+    private ModbusPeers modbusDevices;
     private Path etc;
     private Path work;
 
@@ -84,9 +79,8 @@ public class ModbusTlsIT {
 
     @After
     public void stopProcesses() throws InterruptedException {
-        for (Process process : processes) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+        if (modbusDevices != null) {
+            modbusDevices.close();
         }
     }
 
@@ -94,7 +88,7 @@ public class ModbusTlsIT {
     public void tlsDevicesWithTheTokenIdentityTheTrustServiceAndTheRole() throws Exception {
         etc = Path.of(context.getProperty("palisade.etc"));
         work = Files.createDirectories(Path.of(context.getProperty("palisade.data")).resolve("modbustls-it"));
-        requirePymodbus();
+        modbusDevices = new ModbusPeers(work);
 
         // The gateway's identity: key on a fresh SoftHSM2 token, certificate from the test CA
         // through the CSR, with the Modbus.org role "Viewer".
@@ -178,25 +172,9 @@ public class ModbusTlsIT {
 
     // --- the peers ---
 
-    private void requirePymodbus() throws Exception {
-        assertNotNull("system property palisade.modbus.sim must name modbus-sim.py (set by the pom)",
-                System.getProperty("palisade.modbus.sim"));
-        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import pymodbus").redirectErrorStream(true).start();
-        if (probe.waitFor() != 0) {
-            fail("pymodbus is missing: install the Debian package python3-pymodbus: "
-                    + new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        }
-    }
-
     /** modbus-sim.py in tls mode with {@code <name>.pem/.key}, requiring a client certificate from ca.pem. */
     private int startTlsPeer(String name) throws Exception {
-        int port = UpstreamItFixture.freePort();
-        processes.add(new ProcessBuilder("/usr/bin/python3", System.getProperty("palisade.modbus.sim"), "tls",
-                Integer.toString(port), work.resolve(name + ".pem").toString(), work.resolve(name + ".key").toString(),
-                work.resolve("ca.pem").toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("sim-" + name + ".log").toFile()).start());
-        UpstreamItFixture.await("the " + name + " TLS peer listening on " + port, 20, () -> UpstreamItFixture.listening(port));
-        return port;
+        return modbusDevices.startTls(name, work.resolve(name + ".pem"), work.resolve(name + ".key"), work.resolve("ca.pem"));
     }
 
     /** Without a client certificate the peer gives nothing: the gateway's ONLINE proves its token key was accepted. */
@@ -274,13 +252,7 @@ public class ModbusTlsIT {
     }
 
     private LeafDevice device(String id) {
-        try {
-            Collection<ServiceReference<LeafDevice>> refs = context.getServiceReferences(LeafDevice.class,
-                    "(" + LeafDevice.ID + "=" + id + ")");
-            return refs.isEmpty() ? null : context.getService(refs.iterator().next());
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return ModbusPeers.leafDevice(context, id);
     }
 
     private void awaitCommand(String what, String line, String expectedStart) throws Exception {

@@ -7,40 +7,31 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
-import org.bouncycastle.asn1.DERUTF8String;
+import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
- * ModbusTlsIT's plant PKI, made with Bouncy Castle inside the framework: a test CA that issues
- * the gateway's certificate from its CSR (optionally with the Modbus.org role extension) and the
- * devices' server certificates, a second CA the gateway does not trust, and CRLs.
+ * The device ITs' test CA (ModbusTlsIT's plant PKI, the enrollment ITs' device CAs through
+ * {@link EnrollItPki}), made with Bouncy Castle inside the framework: it issues the gateway's
+ * certificate from its CSR (optionally with the Modbus.org role extension), the devices' TLS
+ * server certificates, children's client certificates, and CRLs; one instance per CA.
  */
 final class ModbusTlsItPki {
 
@@ -80,6 +71,11 @@ final class ModbusTlsItPki {
         return leaf;
     }
 
+    /** @return a client certificate for {@code key} (CN = {@code cn}, no SAN), then this CA */
+    List<X509Certificate> clientChain(String cn, PublicKey key) throws Exception {
+        return List.of(certificate(new X500Name("CN=" + cn), key, KeyPurposeId.id_kp_clientAuth, null, null), ca);
+    }
+
     /** Issues the gateway's client certificate for its CSR, with {@code role} if not null; writes leaf + CA. */
     void issueGateway(Path csr, String cn, String role, Path chain) throws Exception {
         PKCS10CertificationRequest request;
@@ -113,27 +109,6 @@ final class ModbusTlsItPki {
 
     private X509Certificate certificate(X500Name subject, PublicKey key, KeyPurposeId purpose, String ipSan, String role)
             throws Exception {
-        Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name),
-                new BigInteger(63, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(1))), subject, key);
-        JcaX509ExtensionUtils ids = new JcaX509ExtensionUtils();
-        builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(key));
-        builder.addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(caKeys.getPublic()));
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(purpose == null));
-        builder.addExtension(Extension.keyUsage, true, new KeyUsage(purpose == null
-                ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
-        if (purpose != null) {
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
-        }
-        if (ipSan != null) {
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.iPAddress, ipSan)));
-        }
-        if (role != null) {
-            builder.addExtension(new ASN1ObjectIdentifier(ROLE_OID), false, new DERUTF8String(role));
-        }
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate())));
+        return UpstreamItPki.certificate(new X500Name("CN=" + name), caKeys, subject, key, purpose, ipSan, role);
     }
 }

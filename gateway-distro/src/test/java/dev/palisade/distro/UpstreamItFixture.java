@@ -1,6 +1,8 @@
 package dev.palisade.distro;
 
 import dev.palisade.api.identity.GatewayIdentity;
+import dev.palisade.api.upstream.HubLink;
+import dev.palisade.api.upstream.LinkState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -212,6 +214,44 @@ final class UpstreamItFixture implements AutoCloseable {
         } finally {
             tracker.close();
         }
+    }
+
+    /**
+     * Registers this gateway at a reference hub in its strict mode: the gateway's CA verified
+     * there (proof of possession of its key) and the gateway added as a gateway with its chain.
+     */
+    void registerGateway(ReferenceHub hub, String gateway) throws Exception {
+        pki.writeCa(work.resolve("ca.pem"), work.resolve("ca.key"));
+        hub.registerVerifiedCa("gateway-ca", work.resolve("ca.pem"), work.resolve("ca.key"));
+        hub.ok("device", "add", gateway, "--gateway", "--ca-chain");
+    }
+
+    /** Points the hub link at the reference hub listening on {@code port}, with short backoffs. */
+    void linkTo(ReferenceHub hub, int port) throws IOException {
+        Files.writeString(etc.resolve("dev.palisade.upstream.mqtt.cfg"), "hub.uri = ssl://127.0.0.1:" + port
+                + "\nhub.trust.anchors = " + hub.data.resolve("server/hub-test-ca.cer")
+                + "\nbackoff.min.ms = 200\nbackoff.max.ms = 2000\n");
+    }
+
+    /** @return the service, waited for up to 30 s; fails the test naming the type when it never comes */
+    <T> T awaitService(Class<T> type) throws InterruptedException {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
+        tracker.open();
+        try {
+            T service = tracker.waitForService(TimeUnit.SECONDS.toMillis(30));
+            if (service == null) {
+                throw new AssertionError(type.getSimpleName() + " service registered");
+            }
+            return service;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** @return the hub link's state, or null while there is no link */
+    LinkState linkState() {
+        HubLink link = service(HubLink.class);
+        return link == null ? null : link.state();
     }
 
     <T> List<T> services(Class<T> type) {

@@ -14,6 +14,8 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -85,13 +87,26 @@ final class UpstreamItPki {
     /** A CA certificate when {@code purpose} is null, else a leaf with that purpose (and an IP SAN if given). */
     static X509Certificate certificate(KeyPair caKeys, X500Name subject, PublicKey key, KeyPurposeId purpose,
             String ipSan) throws Exception {
+        return certificate(new X500Name("CN=upstream-it-ca"), caKeys, subject, key, purpose, ipSan, null);
+    }
+
+    /**
+     * The one certificate builder of the ITs' test CAs (this one, {@link ModbusTlsItPki}): valid
+     * from an hour ago for a day, ECDSA P-256 with SHA-256, key identifiers.
+     *
+     * @param purpose null for a CA certificate, else the leaf's extended key usage
+     * @param ipSan an IP address SAN, or null
+     * @param role the Modbus/TCP Security role extension ({@link ModbusTlsItPki#ROLE_OID}), or null
+     */
+    static X509Certificate certificate(X500Name issuer, KeyPair issuerKeys, X500Name subject, PublicKey key,
+            KeyPurposeId purpose, String ipSan, String role) throws Exception {
         Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=upstream-it-ca"),
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
                 new BigInteger(63, new java.security.SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
                 Date.from(now.plus(Duration.ofDays(1))), subject, key);
         org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils ids = new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils();
         builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(key));
-        builder.addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(caKeys.getPublic()));
+        builder.addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(issuerKeys.getPublic()));
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(purpose == null));
         builder.addExtension(Extension.keyUsage, true, new KeyUsage(purpose == null
                 ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
@@ -102,8 +117,11 @@ final class UpstreamItPki {
             builder.addExtension(Extension.subjectAlternativeName, false,
                     new GeneralNames(new GeneralName(GeneralName.iPAddress, ipSan)));
         }
+        if (role != null) {
+            builder.addExtension(new ASN1ObjectIdentifier(ModbusTlsItPki.ROLE_OID), false, new DERUTF8String(role));
+        }
         return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate())));
+                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
     }
 
     static void pem(Path file, Object... objects) throws IOException {

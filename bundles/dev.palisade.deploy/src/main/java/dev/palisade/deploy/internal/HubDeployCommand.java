@@ -5,6 +5,7 @@ import dev.palisade.api.deploy.DeployOutcome;
 import dev.palisade.api.deploy.Deployer;
 import dev.palisade.api.upstream.CommandHandler;
 import dev.palisade.api.upstream.ProgressiveCommandHandler;
+import dev.palisade.lib.json.Json;
 import java.util.function.Consumer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -77,45 +78,25 @@ public final class HubDeployCommand implements ProgressiveCommandHandler {
     }
 
     static byte[] progress(String id, DeployProgress.Stage stage, String detail) {
-        return ("{\"v\":1,\"id\":" + quote(id) + ",\"stage\":" + quote(stage.name()) + ",\"detail\":" + quote(detail) + "}")
+        return ("{\"v\":1,\"id\":" + Json.string(id) + ",\"stage\":" + Json.string(stage.name())
+                + ",\"detail\":" + Json.string(detail) + "}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] answer(DeployOutcome o) {
-        StringBuilder json = new StringBuilder("{\"v\":1,\"id\":").append(quote(o.id()))
-                .append(",\"status\":").append(quote(o.status().name()));
+        StringBuilder json = new StringBuilder("{\"v\":1,\"id\":").append(Json.string(o.id()))
+                .append(",\"status\":").append(Json.string(o.status().name()));
         if (o.refusal() != null) {
-            json.append(",\"refusal\":").append(quote(o.refusal().name()));
+            json.append(",\"refusal\":").append(Json.string(o.refusal().name()));
         }
         if (o.rollbackCause() != null) {
-            json.append(",\"cause\":").append(quote(o.rollbackCause().name()));
+            json.append(",\"cause\":").append(Json.string(o.rollbackCause().name()));
         }
-        json.append(",\"detail\":").append(quote(o.detail()));
+        json.append(",\"detail\":").append(Json.string(o.detail()));
         if (o.set() != null) {
-            json.append(",\"set\":").append(quote(o.set().sha256()));
+            json.append(",\"set\":").append(Json.string(o.set().sha256()));
         }
         return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String quote(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 
     private static void delete(Path file) {

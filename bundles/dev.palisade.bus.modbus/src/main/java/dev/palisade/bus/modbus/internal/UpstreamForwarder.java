@@ -9,6 +9,7 @@ import dev.palisade.api.health.HealthReport;
 import dev.palisade.api.upstream.PublishOptions;
 import dev.palisade.api.upstream.Upstream;
 import dev.palisade.api.upstream.UpstreamException;
+import dev.palisade.lib.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;

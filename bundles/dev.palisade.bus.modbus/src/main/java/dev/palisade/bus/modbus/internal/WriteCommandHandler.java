@@ -6,6 +6,7 @@ import dev.palisade.api.bus.DeviceException;
 import dev.palisade.api.bus.LeafDevice;
 import dev.palisade.api.bus.Reading;
 import dev.palisade.api.upstream.CommandHandler;
+import dev.palisade.lib.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.palisade.api.deploy.DeployRefusal;
 import dev.palisade.pki.TestCredential;
 import dev.palisade.pki.TestPki;
+import dev.palisade.testkit.TestArchives;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,14 +66,14 @@ class UpdateSetVerifierTest {
 
     @Test
     void unsignedSetIsRefused() throws Exception {
-        Path set = TestSets.doctor(signed(publisher, shell), dir.resolve("unsigned.zip"),
+        Path set = TestArchives.doctor(signed(publisher, shell), dir.resolve("unsigned.zip"),
                 e -> e.remove(UpdateSetFormat.SIGNATURE));
         assertEquals(DeployRefusal.UNSIGNED, refusal(set));
     }
 
     @Test
     void changedManifestNoLongerMatchesItsSignature() throws Exception {
-        Path set = TestSets.doctor(signed(publisher, shell), dir.resolve("edited.zip"), e -> e.put(
+        Path set = TestArchives.doctor(signed(publisher, shell), dir.resolve("edited.zip"), e -> e.put(
                 UpdateSetFormat.MANIFEST, new String(e.get(UpdateSetFormat.MANIFEST), StandardCharsets.UTF_8)
                         .replace("0.2.0", "0.3.0").getBytes(StandardCharsets.UTF_8)));
         assertEquals(DeployRefusal.BAD_SIGNATURE, refusal(set));
@@ -113,7 +114,7 @@ class UpdateSetVerifierTest {
     @Test
     void bundleChangedAfterSigningIsTamperedAndNothingIsExtracted() throws Exception {
         Path other = TestSets.bundle(dir, "dev.palisade.shell", "0.2.0", "evil shell");
-        Path set = TestSets.doctor(signed(publisher, shell), dir.resolve("tampered.zip"), e -> {
+        Path set = TestArchives.doctor(signed(publisher, shell), dir.resolve("tampered.zip"), e -> {
             try {
                 e.put("bundles/dev.palisade.shell.jar", Files.readAllBytes(other));
             } catch (java.io.IOException ex) {
@@ -126,14 +127,14 @@ class UpdateSetVerifierTest {
 
     @Test
     void unlistedBundleInTheSetIsTampered() throws Exception {
-        Path set = TestSets.doctor(signed(publisher, shell), dir.resolve("extra.zip"),
+        Path set = TestArchives.doctor(signed(publisher, shell), dir.resolve("extra.zip"),
                 e -> e.put("bundles/sneaky.jar", new byte[] {1, 2, 3}));
         assertEquals(DeployRefusal.TAMPERED, refusal(set));
     }
 
     @Test
     void missingBundleIsTampered() throws Exception {
-        Path set = TestSets.doctor(signed(publisher, shell), dir.resolve("missing.zip"),
+        Path set = TestArchives.doctor(signed(publisher, shell), dir.resolve("missing.zip"),
                 e -> e.remove("bundles/dev.palisade.shell.jar"));
         assertEquals(DeployRefusal.TAMPERED, refusal(set));
     }
@@ -142,13 +143,13 @@ class UpdateSetVerifierTest {
     void malformedInputsAreRefusedNamingWhatIsWrong() throws Exception {
         Path notZip = Files.writeString(dir.resolve("notes.zip"), "hello");
         assertEquals(DeployRefusal.MALFORMED, refusal(notZip));
-        Path traversal = TestSets.doctor(signed(publisher, shell), dir.resolve("traversal.zip"),
+        Path traversal = TestArchives.doctor(signed(publisher, shell), dir.resolve("traversal.zip"),
                 e -> e.put("../../etc/passwd", new byte[] {1}));
         SetRefusedException e = assertThrows(SetRefusedException.class,
                 () -> verifier.verify(traversal, extract, CREATED));
         assertEquals(DeployRefusal.MALFORMED, e.refusal());
         assertTrue(e.getMessage().contains("../../etc/passwd"), e.getMessage());
-        Path noManifest = TestSets.doctor(signed(publisher, shell), dir.resolve("nomf.zip"),
+        Path noManifest = TestArchives.doctor(signed(publisher, shell), dir.resolve("nomf.zip"),
                 m -> m.remove(UpdateSetFormat.MANIFEST));
         assertEquals(DeployRefusal.MALFORMED, refusal(noManifest));
     }

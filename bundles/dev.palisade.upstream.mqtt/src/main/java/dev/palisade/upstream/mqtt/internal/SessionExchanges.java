@@ -4,6 +4,7 @@ import dev.palisade.api.upstream.CommandHandler;
 import dev.palisade.api.upstream.ProgressiveCommandHandler;
 import dev.palisade.api.upstream.UpstreamException;
 import dev.palisade.api.upstream.UpstreamException.Reason;
+import dev.palisade.lib.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
