@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and {@code CommsCallback} start and stop their thread and then poll its state with
  * {@code Thread.sleep(100)} (eclipse-paho/paho.mqtt.java#945, open), so every connect waited
  * about 300 ms for threads that were running after a millisecond: most of the data gap when the
- * link bundle is replaced (docs/benchmarks.md). A clean disconnect still takes about 100 ms in
- * the hot-swap benchmark, in a wait this nudge does not reach (not identified yet).
+ * link bundle is replaced (docs/benchmarks.md). The 100 ms a clean disconnect still took was
+ * not one of these polls but a plain sleep in {@code MqttAsyncClient.disconnect}: {@link HubClient}
+ * avoids it.
  *
  * <p>While nudging (only around a connect and a disconnect), a timer wakes every millisecond
  * the threads of this pool found sleeping in exactly that poll; Paho catches the interruption
