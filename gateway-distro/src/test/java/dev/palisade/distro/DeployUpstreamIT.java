@@ -220,7 +220,9 @@ public class DeployUpstreamIT {
                 at = at >= 0 && line.contains("after activation") ? at : -1;
             }
             if (at >= 0) {
-                lines.append("  ").append(line.substring(at).replace("%", "%%")).append("%n");
+                // The log's time stamp too: from a stop's line to the next UP line is the whole swap.
+                String stamp = line.length() > 24 && line.charAt(4) == '-' ? line.substring(11, 23) + " " : "";
+                lines.append("  ").append(stamp).append(line.substring(at).replace("%", "%%")).append("%n");
             }
         }
         return String.format(lines.toString());

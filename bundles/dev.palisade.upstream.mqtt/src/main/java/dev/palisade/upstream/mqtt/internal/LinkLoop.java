@@ -10,12 +10,13 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -50,6 +51,8 @@ final class LinkLoop implements Runnable {
     private volatile long stopRequestedAt;
     /** Phases of the last connect, for the timing line of this instance's first connection. */
     private final PhaseTimer connectPhases = new PhaseTimer();
+    /** When the component made this loop (nanoTime): the start of its activation by SCR. */
+    private final long createdAt = System.nanoTime();
 
     LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
         this.link = link;
@@ -118,7 +121,8 @@ final class LinkLoop implements Runnable {
                 if (firstConnection) {
                     // Where a new link instance (a start, a bundle update) spends its time to UP.
                     firstConnection = false;
-                    LOG.info("Hub link: UP {} ms after activation (last attempt: {})", millisSince(startedAt), connectPhases);
+                    LOG.info("Hub link: UP {} ms after activation (binding and thread start {} ms; last attempt: {})",
+                            millisSince(createdAt), TimeUnit.NANOSECONDS.toMillis(startedAt - createdAt), connectPhases);
                 }
                 current.drain(link::spool, () -> running, settings.batchSize(), settings.linger());
                 reason = running ? current.endReason() : "the link is stopping";
@@ -163,16 +167,23 @@ final class LinkLoop implements Runnable {
         phases.restart();
         Topics topics = new Topics(identity.gatewayId());
         String host = URI.create(settings.uri()).getHost();
-        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
-        SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
-        phases.mark("TLS context");
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
+        // The TLS context (trust manager, BCJSSE context) is built on one of the connection's
+        // threads while this one makes Paho's client: in a new link instance both are cold (a
+        // new class space for Paho), and they do not depend on each other.
         PahoThreads threads = new PahoThreads("palisade-upstream-paho");
         HubClient client;
+        SSLContext context;
         try {
+            Future<SSLContext> tls = threads.executor().submit(() -> identity.sslContext(new TrustManager[] {
+                HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host)},
+                    settings.jsseProvider()));
             client = new HubClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), threads.executor());
+            phases.mark("Paho client");
+            context = result(tls);
+            phases.mark("TLS context");
         } catch (Exception | Error e) {
             threads.shutdown();
             throw e;
@@ -194,7 +205,13 @@ final class LinkLoop implements Runnable {
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
             threads.nudge(false);
-            phases.mark("TCP+TLS+CONNECT");
+            long handshakeDone = threads.receiverStartedAt();
+            if (handshakeDone != 0L) {
+                phases.markAt("TCP+TLS", handshakeDone);
+                phases.mark("CONNECT");
+            } else {
+                phases.mark("TCP+TLS+CONNECT");
+            }
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
             String[] filters = topics.commandFilters();
@@ -215,6 +232,22 @@ final class LinkLoop implements Runnable {
             return created;
         } catch (Exception e) {
             teardown(created, false, new PhaseTimer());
+            throw e;
+        }
+    }
+
+    /** @return the task's result, or what it threw, as it threw it (so that LinkErrors can describe it) */
+    private static <T> T result(Future<T> task) throws Exception {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception failure) {
+                throw failure;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
             throw e;
         }
     }
