@@ -10,12 +10,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -34,6 +31,8 @@ final class LinkLoop implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LinkLoop.class);
     static final byte[] ONLINE = "{\"v\":1,\"state\":\"online\"}".getBytes(StandardCharsets.UTF_8);
+    /** The port of an {@code ssl://} hub URI without one (Paho's default too). */
+    static final int DEFAULT_MQTTS_PORT = 8883;
     static final byte[] OFFLINE = "{\"v\":1,\"state\":\"offline\"}".getBytes(StandardCharsets.UTF_8);
 
     private final MqttLinkComponent link;
@@ -166,25 +165,33 @@ final class LinkLoop implements Runnable {
         PhaseTimer phases = connectPhases;
         phases.restart();
         Topics topics = new Topics(identity.gatewayId());
-        String host = URI.create(settings.uri()).getHost();
+        URI uri = URI.create(settings.uri());
+        String host = uri.getHost();
+        int port = uri.getPort() > 0 ? uri.getPort() : DEFAULT_MQTTS_PORT;
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
-        // The TLS context (trust manager, BCJSSE context) is built on one of the connection's
-        // threads while this one makes Paho's client: in a new link instance both are cold (a
-        // new class space for Paho), and they do not depend on each other.
+        // The TLS context, the TCP connect and the TLS handshake run on one of the connection's
+        // threads (EarlyTls) while this one makes Paho's client: in a new link instance Paho's
+        // classes load cold, and the handshake does not need them.
         PahoThreads threads = new PahoThreads("palisade-upstream-paho");
         HubClient client;
-        SSLContext context;
+        EarlyTls tls;
         try {
-            Future<SSLContext> tls = threads.executor().submit(() -> identity.sslContext(new TrustManager[] {
+            tls = new EarlyTls(threads.executor(), () -> identity.sslContext(new TrustManager[] {
                 HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host)},
-                    settings.jsseProvider()));
+                    settings.jsseProvider()), host, port, (int) TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
+        } catch (RuntimeException | Error e) {
+            threads.shutdown();
+            throw e;
+        }
+        try {
             client = new HubClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), threads.executor());
             phases.mark("Paho client");
-            context = result(tls);
-            phases.mark("TLS context");
+            tls.await();
+            phases.mark("then TLS");
         } catch (Exception | Error e) {
+            tls.closeIfUnused();
             threads.shutdown();
             throw e;
         }
@@ -192,7 +199,7 @@ final class LinkLoop implements Runnable {
                 link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setSocketFactory(context.getSocketFactory());
+        options.setSocketFactory(tls.socketFactory());
         options.setHttpsHostnameVerificationEnabled(true);
         options.setAutomaticReconnect(false);
         options.setCleanStart(true);
@@ -205,13 +212,7 @@ final class LinkLoop implements Runnable {
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
             threads.nudge(false);
-            long handshakeDone = threads.receiverStartedAt();
-            if (handshakeDone != 0L) {
-                phases.markAt("TCP+TLS", handshakeDone);
-                phases.mark("CONNECT");
-            } else {
-                phases.mark("TCP+TLS+CONNECT");
-            }
+            phases.mark("CONNECT");
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
             String[] filters = topics.commandFilters();
@@ -219,6 +220,7 @@ final class LinkLoop implements Runnable {
                     new MqttSubscription(filters[1], 1), new MqttSubscription(topics.responses(), 1)});
             subscribed.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
             phases.mark("SUBSCRIBE");
+            phases.note("in parallel with the Paho client: " + tls.describe());
             int[] granted = subscribed.getReasonCodes();
             if (granted != null) {
                 for (int code : granted) {
@@ -231,23 +233,8 @@ final class LinkLoop implements Runnable {
             client.publish(topics.status(), new MqttMessage(ONLINE, 1, true, null));
             return created;
         } catch (Exception e) {
+            tls.closeIfUnused();
             teardown(created, false, new PhaseTimer());
-            throw e;
-        }
-    }
-
-    /** @return the task's result, or what it threw, as it threw it (so that LinkErrors can describe it) */
-    private static <T> T result(Future<T> task) throws Exception {
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Exception failure) {
-                throw failure;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
             throw e;
         }
     }

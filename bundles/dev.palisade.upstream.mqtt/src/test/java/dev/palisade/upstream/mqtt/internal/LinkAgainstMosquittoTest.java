@@ -101,6 +101,9 @@ class LinkAgainstMosquittoTest {
         assertRetrying(link.state());
         assertEquals(Health.DEGRADED, link.health().health(), link.health().summary());
         assertTrue(link.detail().contains("cannot connect to " + broker.uri()), link.detail());
+        // The text docs/upstream.md's table shows for a hub that does not listen.
+        assertTrue(link.stats().lastError.contains("Unable to connect to server (32103): Connection refused"),
+                link.stats().lastError);
         assertEquals(5_000, spool.depth(), "nothing leaves the spool while the hub is away");
         assertEquals(0, spool.inFlightCount());
 
