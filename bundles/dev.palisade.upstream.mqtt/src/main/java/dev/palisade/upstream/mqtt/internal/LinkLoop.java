@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -31,8 +33,6 @@ final class LinkLoop implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LinkLoop.class);
     static final byte[] ONLINE = "{\"v\":1,\"state\":\"online\"}".getBytes(StandardCharsets.UTF_8);
-    /** The port of an {@code ssl://} hub URI without one (Paho's default too). */
-    static final int DEFAULT_MQTTS_PORT = 8883;
     static final byte[] OFFLINE = "{\"v\":1,\"state\":\"offline\"}".getBytes(StandardCharsets.UTF_8);
 
     private final MqttLinkComponent link;
@@ -165,41 +165,29 @@ final class LinkLoop implements Runnable {
         PhaseTimer phases = connectPhases;
         phases.restart();
         Topics topics = new Topics(identity.gatewayId());
-        URI uri = URI.create(settings.uri());
-        String host = uri.getHost();
-        int port = uri.getPort() > 0 ? uri.getPort() : DEFAULT_MQTTS_PORT;
+        String host = URI.create(settings.uri()).getHost();
+        X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
+        SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
+        phases.mark("TLS context");
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
-        // The TLS context, the TCP connect and the TLS handshake run on one of the connection's
-        // threads (EarlyTls) while this one makes Paho's client: in a new link instance Paho's
-        // classes load cold, and the handshake does not need them.
+        // (Making the TLS context, or even connecting, on another thread meanwhile was tried: on
+        // the two-core box of the hot-swap benchmark it gained nothing, docs/benchmarks.md.)
         PahoThreads threads = new PahoThreads("palisade-upstream-paho");
         HubClient client;
-        EarlyTls tls;
-        try {
-            tls = new EarlyTls(threads.executor(), () -> identity.sslContext(new TrustManager[] {
-                HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host)},
-                    settings.jsseProvider()), host, port, (int) TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
-        } catch (RuntimeException | Error e) {
-            threads.shutdown();
-            throw e;
-        }
         try {
             client = new HubClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), threads.executor());
-            phases.mark("Paho client");
-            tls.await();
-            phases.mark("then TLS");
         } catch (Exception | Error e) {
-            tls.closeIfUnused();
             threads.shutdown();
             throw e;
         }
+        phases.mark("Paho client");
         HubSession created = new HubSession(client, threads, topics, stats, exchanges, heldKeys, settings.holdBack(),
                 link::mayDrain);
         client.setCallback(created);
         MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setSocketFactory(tls.socketFactory());
+        options.setSocketFactory(context.getSocketFactory());
         options.setHttpsHostnameVerificationEnabled(true);
         options.setAutomaticReconnect(false);
         options.setCleanStart(true);
@@ -212,7 +200,13 @@ final class LinkLoop implements Runnable {
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
             threads.nudge(false);
-            phases.mark("CONNECT");
+            long handshakeDone = threads.receiverStartedAt();
+            if (handshakeDone != 0L) {
+                phases.markAt("TCP+TLS", handshakeDone);
+                phases.mark("CONNECT");
+            } else {
+                phases.mark("TCP+TLS+CONNECT");
+            }
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
             String[] filters = topics.commandFilters();
@@ -220,7 +214,6 @@ final class LinkLoop implements Runnable {
                     new MqttSubscription(filters[1], 1), new MqttSubscription(topics.responses(), 1)});
             subscribed.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
             phases.mark("SUBSCRIBE");
-            phases.note("in parallel with the Paho client: " + tls.describe());
             int[] granted = subscribed.getReasonCodes();
             if (granted != null) {
                 for (int code : granted) {
@@ -233,7 +226,6 @@ final class LinkLoop implements Runnable {
             client.publish(topics.status(), new MqttMessage(ONLINE, 1, true, null));
             return created;
         } catch (Exception e) {
-            tls.closeIfUnused();
             teardown(created, false, new PhaseTimer());
             throw e;
         }

@@ -27,20 +27,16 @@ final class PhaseTimer {
     }
 
     void mark(String phase) {
-        long now = System.nanoTime();
+        markAt(phase, System.nanoTime());
+    }
+
+    /** Ends a phase at {@code now} ({@link System#nanoTime()}), not later than the next mark. */
+    void markAt(String phase, long now) {
         if (phases.length() > 0) {
             phases.append(", ");
         }
         phases.append(phase).append(' ').append(TimeUnit.NANOSECONDS.toMillis(now - last)).append(" ms");
         last = now;
-    }
-
-    /** Adds a remark (not a phase) to the line, e.g. what ran in parallel. */
-    void note(String remark) {
-        if (phases.length() > 0) {
-            phases.append("; ");
-        }
-        phases.append(remark);
     }
 
     @Override
