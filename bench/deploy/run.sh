@@ -3,7 +3,8 @@
 # signed one-bundle update set while telemetry flows at 500 messages/s to a real Mosquitto (mutual
 # TLS, gateway key on SoftHSM2). Prints the apply time and the longest silence at the hub, each
 # with its same-run baseline (a bare framework swap of the same bundle; the same load without a
-# swap). The run also asserts that no message is lost (DeployUpstreamIT).
+# swap). The run also asserts that no message is lost (DeployUpstreamIT), and prints the link's
+# timing lines of each swap (docs/upstream.md, "Reconnecting") with their log time.
 #
 # Usage: bench/deploy/run.sh [RUNS]   (default 3; one gateway boot per run)
 # Needs the Debian packages mosquitto, mosquitto-clients and softhsm2 (./palisade installs them).

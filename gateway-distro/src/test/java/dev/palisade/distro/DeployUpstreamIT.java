@@ -196,8 +196,31 @@ public class DeployUpstreamIT {
                 total, PERIOD_MS, UpstreamItFixture.lines(received).size() - counts.size(),
                 java.time.Duration.between(outcome.submittedAt(), outcome.finishedAt()).toMillis(), bareMillis,
                 swapGap * 1000, bareGap * 1000, baselineGap * 1000);
+        report += linkTimings(Path.of(context.getProperty("palisade.data")).resolve("log/palisade.log"));
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
+    }
+
+    /**
+     * Where the link's time went in each swap: its own timing lines (one per stop, one per first
+     * connection of an instance; docs/upstream.md), in log order — the initial start, then the
+     * deployer's swap, then the bare framework swap.
+     */
+    private static String linkTimings(Path log) throws IOException {
+        StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap):%n");
+        for (String line : Files.readAllLines(log)) {
+            int at = line.indexOf("Hub link: stopped ");
+            if (at < 0) {
+                at = line.indexOf("Hub link: UP ");
+                at = at >= 0 && line.contains("after activation") ? at : -1;
+            }
+            if (at >= 0) {
+                // The log's time stamp too: from a stop's line to the next UP line is the whole swap.
+                String stamp = line.length() > 24 && line.charAt(4) == '-' ? line.substring(11, 23) + " " : "";
+                lines.append("  ").append(stamp).append(line.substring(at).replace("%", "%%")).append("%n");
+            }
+        }
+        return String.format(lines.toString());
     }
 
     /**

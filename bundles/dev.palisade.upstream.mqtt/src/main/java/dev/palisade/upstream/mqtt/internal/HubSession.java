@@ -13,7 +13,6 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -41,7 +40,7 @@ final class HubSession implements MqttCallback {
     private record InFlight(Spool spool, SpoolEntry entry) {
     }
 
-    final MqttAsyncClient client;
+    final HubClient client;
     /** Paho's threads for this connection: shut down when it has been torn down. */
     final PahoThreads threads;
     final Topics topics;
@@ -55,7 +54,7 @@ final class HubSession implements MqttCallback {
     private volatile String endReason;
     private volatile boolean endedByGateway;
 
-    HubSession(MqttAsyncClient client, PahoThreads threads, Topics topics, LinkStats stats, SessionExchanges exchanges,
+    HubSession(HubClient client, PahoThreads threads, Topics topics, LinkStats stats, SessionExchanges exchanges,
             Map<String, Instant> heldKeys, Duration holdBack, Predicate<String> gate) {
         this.client = client;
         this.threads = threads;

@@ -17,7 +17,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -51,6 +50,8 @@ final class LinkLoop implements Runnable {
     private volatile long stopRequestedAt;
     /** Phases of the last connect, for the timing line of this instance's first connection. */
     private final PhaseTimer connectPhases = new PhaseTimer();
+    /** When the component made this loop (nanoTime): the start of its activation by SCR. */
+    private final long createdAt = System.nanoTime();
 
     LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
         this.link = link;
@@ -119,7 +120,8 @@ final class LinkLoop implements Runnable {
                 if (firstConnection) {
                     // Where a new link instance (a start, a bundle update) spends its time to UP.
                     firstConnection = false;
-                    LOG.info("Hub link: UP {} ms after activation (last attempt: {})", millisSince(startedAt), connectPhases);
+                    LOG.info("Hub link: UP {} ms after activation (binding and thread start {} ms; last attempt: {})",
+                            millisSince(createdAt), TimeUnit.NANOSECONDS.toMillis(startedAt - createdAt), connectPhases);
                 }
                 current.drain(link::spool, () -> running, settings.batchSize(), settings.linger());
                 reason = running ? current.endReason() : "the link is stopping";
@@ -170,15 +172,17 @@ final class LinkLoop implements Runnable {
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
+        // (Making the TLS context, or even connecting, on another thread meanwhile was tried: on
+        // the two-core box of the hot-swap benchmark it gained nothing, docs/benchmarks.md.)
         PahoThreads threads = new PahoThreads("palisade-upstream-paho");
-        MqttAsyncClient client;
+        HubClient client;
         try {
-            client = new MqttAsyncClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), null,
-                    threads.executor());
+            client = new HubClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), threads.executor());
         } catch (Exception | Error e) {
             threads.shutdown();
             throw e;
         }
+        phases.mark("Paho client");
         HubSession created = new HubSession(client, threads, topics, stats, exchanges, heldKeys, settings.holdBack(),
                 link::mayDrain);
         client.setCallback(created);
@@ -196,7 +200,13 @@ final class LinkLoop implements Runnable {
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
             threads.nudge(false);
-            phases.mark("TCP+TLS+CONNECT");
+            long handshakeDone = threads.receiverStartedAt();
+            if (handshakeDone != 0L) {
+                phases.markAt("TCP+TLS", handshakeDone);
+                phases.mark("CONNECT");
+            } else {
+                phases.mark("TCP+TLS+CONNECT");
+            }
             created.openWindow(settings.inflightWindow(),
                     connected.getResponseProperties() == null ? null : connected.getResponseProperties().getReceiveMaximum());
             String[] filters = topics.commandFilters();
@@ -232,8 +242,11 @@ final class LinkLoop implements Runnable {
                 // (and whatever is still unacknowledged goes back to the spool and is sent again).
                 ended.client.publish(ended.topics.status(), new MqttMessage(OFFLINE, 1, true, null)).waitForCompletion(2_000);
                 phases.mark("offline status");
+                // Without Paho's own disconnect(), which sleeps 100 ms after handing DISCONNECT to
+                // its background task (HubClient): the token completes when the DISCONNECT was
+                // written, the socket closed and Paho's threads stopped (their stop polls nudged).
                 ended.threads.nudge(true);
-                ended.client.disconnect(0L).waitForCompletion(3_000);
+                ended.client.disconnectPromptly().waitForCompletion(3_000);
                 phases.mark("DISCONNECT");
             }
         } catch (Exception e) {

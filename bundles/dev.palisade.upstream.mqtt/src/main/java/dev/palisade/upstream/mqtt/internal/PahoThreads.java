@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and {@code CommsCallback} start and stop their thread and then poll its state with
  * {@code Thread.sleep(100)} (eclipse-paho/paho.mqtt.java#945, open), so every connect waited
  * about 300 ms for threads that were running after a millisecond: most of the data gap when the
- * link bundle is replaced (docs/benchmarks.md). A clean disconnect still takes about 100 ms in
- * the hot-swap benchmark, in a wait this nudge does not reach (not identified yet).
+ * link bundle is replaced (docs/benchmarks.md). The 100 ms a clean disconnect still took was
+ * not one of these polls but a plain sleep in {@code MqttAsyncClient.disconnect}: {@link HubClient}
+ * avoids it.
  *
  * <p>While nudging (only around a connect and a disconnect), a timer wakes every millisecond
  * the threads of this pool found sleeping in exactly that poll; Paho catches the interruption
@@ -28,19 +29,29 @@ final class PahoThreads {
     private static final String PAHO_COMMS = "org.eclipse.paho.mqttv5.client.internal.Comms";
     private static final int THREADS = 8; // connect, receiver, sender, callback, ping, disconnect, the nudge, spare
 
-    private final ScheduledThreadPoolExecutor pool;
+    private final Pool pool;
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> nudging;
 
     PahoThreads(String name) {
         AtomicInteger count = new AtomicInteger();
-        pool = new ScheduledThreadPoolExecutor(THREADS, task -> {
+        pool = new Pool(THREADS, task -> {
             Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             threads.add(thread);
             return thread;
         });
         pool.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * @return when Paho handed its receiver to this pool ({@link System#nanoTime()}), or 0 if
+     *         it has not: Paho starts the receiver right after the TCP connect and the TLS
+     *         handshake, so this splits a connect's time into TCP+TLS and MQTT CONNECT for the
+     *         link's timing line
+     */
+    long receiverStartedAt() {
+        return pool.receiverStartedAt;
     }
 
     ScheduledExecutorService executor() {
@@ -78,6 +89,25 @@ final class PahoThreads {
         StackTraceElement caller = stack[i];
         return caller.getClassName().startsWith(PAHO_COMMS)
                 && (caller.getMethodName().equals("start") || caller.getMethodName().equals("stop"));
+    }
+
+    /** The pool, noting when Paho submits its receiver (the TLS handshake is done then). */
+    private static final class Pool extends ScheduledThreadPoolExecutor {
+
+        private static final String RECEIVER = PAHO_COMMS + "Receiver";
+        volatile long receiverStartedAt;
+
+        Pool(int threads, java.util.concurrent.ThreadFactory factory) {
+            super(threads, factory);
+        }
+
+        @Override
+        public java.util.concurrent.Future<?> submit(Runnable task) {
+            if (receiverStartedAt == 0L && task.getClass().getName().equals(RECEIVER)) {
+                receiverStartedAt = System.nanoTime();
+            }
+            return super.submit(task);
+        }
     }
 
     /** Ends the pool's threads; after Paho's client was closed. */

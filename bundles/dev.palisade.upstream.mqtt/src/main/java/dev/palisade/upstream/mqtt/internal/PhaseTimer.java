@@ -27,7 +27,11 @@ final class PhaseTimer {
     }
 
     void mark(String phase) {
-        long now = System.nanoTime();
+        markAt(phase, System.nanoTime());
+    }
+
+    /** Ends a phase at {@code now} ({@link System#nanoTime()}), not later than the next mark. */
+    void markAt(String phase, long now) {
         if (phases.length() > 0) {
             phases.append(", ");
         }

@@ -101,6 +101,9 @@ class LinkAgainstMosquittoTest {
         assertRetrying(link.state());
         assertEquals(Health.DEGRADED, link.health().health(), link.health().summary());
         assertTrue(link.detail().contains("cannot connect to " + broker.uri()), link.detail());
+        // The text docs/upstream.md's table shows for a hub that does not listen.
+        assertTrue(link.stats().lastError.contains("Unable to connect to server (32103): Connection refused"),
+                link.stats().lastError);
         assertEquals(5_000, spool.depth(), "nothing leaves the spool while the hub is away");
         assertEquals(0, spool.inFlightCount());
 
@@ -193,6 +196,44 @@ class LinkAgainstMosquittoTest {
         assertEquals(expectedChecksum(count), observer.checksum());
         assertTrue(observer.duplicates() <= link.stats().window,
                 "duplicates " + observer.duplicates() + " exceed the window " + link.stats().window);
+    }
+
+    /**
+     * What a swap of the link bundle does to a link: the old instance is deactivated mid-stream
+     * (a prompt DISCONNECT that waits for nothing in flight) and a new instance drains the same
+     * spool. Nothing the spool was told is delivered may be missing at the hub, nothing stays in
+     * flight, the broker saw a clean DISCONNECT (no will), and duplicates stay within one window.
+     */
+    @Test
+    void aStopMidStreamDisconnectsCleanlyAndANewInstanceDeliversTheRest() throws Exception {
+        broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0).start();
+        observer = new Observer(broker.uri(), PKI, "hub-observer").connect(ROOT + "d/+/telemetry", ROOT + "status");
+        int count = 20_000;
+        MemorySpool spool = spoolWith(count);
+        link = link(broker, spool, Map.of());
+        await("some messages at the hub", 60, () -> observer.distinct() >= 1_000);
+
+        link.deactivate();
+        assertEquals(LinkState.DOWN, link.state());
+        assertEquals(0, spool.inFlightCount(), "everything in flight acknowledged or back in the spool");
+        assertTrue(spool.depth() > 0, "the stop came mid-stream");
+        await("the offline status", 10, () -> !observer.statuses.isEmpty()
+                && observer.statuses.get(observer.statuses.size() - 1).contains("offline"));
+        Mosquitto.sleep(200); // the observer's deliveries of the last acknowledged messages
+        for (long acked : spool.ackedSequences) {
+            assertTrue(observer.received.containsKey(acked), "message " + acked + " was acknowledged to the spool"
+                    + " but never reached the hub");
+        }
+        String log = broker.log();
+        assertTrue(log.contains("Client gw-test disconnected."), "a clean DISCONNECT at the broker: " + log);
+        assertTrue(!log.contains("gw-test closed its connection"), "no abrupt close (the will): " + log);
+
+        link = link(broker, spool, Map.of());
+        await("the spool empty", 120, () -> spool.depth() == 0);
+        observer.awaitDistinct(count, 10);
+        assertEquals(count, observer.distinct());
+        assertEquals(expectedChecksum(count), observer.checksum());
+        assertTrue(observer.duplicates() <= 64, "duplicates " + observer.duplicates() + " exceed the window of 64");
     }
 
     @Test
