@@ -158,7 +158,7 @@ public final class EnrollmentService implements AutoCloseable {
                     + "'; this is hub '" + hubId + "' and the session is gateway '" + gateway + "'").toJson();
         }
         List<Results.Entry> entries = new ArrayList<>();
-        if (!ProofVerifier.gatewaySignatureValid(batch, gatewayKey)) {
+        if (!ProofVerifier.gatewaySignatureValid(batch, gatewayKey, EnrollmentCrypto.PROVIDER)) {
             LOG.warn("gateway '{}': the signature over a batch of {} proofs does not verify with its certificate's key",
                     gateway, batch.proofs().size());
             for (ProofBatch.ChildProof p : batch.proofs()) {
@@ -243,15 +243,16 @@ public final class EnrollmentService implements AutoCloseable {
             return Optional.of(new Refusal(fresh.get(), "the challenge for '" + p.child() + "' expired at " + ch.expires()));
         }
         List<byte[]> chain = unpackChain(ch.chain());
-        X509Certificate leaf;
+        List<X509Certificate> decoded; // once, for the child's key and the chain re-check below
         try {
-            leaf = ChildChainCheck.decode(chain.subList(0, 1)).get(0);
+            decoded = ChildChainCheck.decode(chain);
         } catch (CertificateException e) {
             return Optional.of(new Refusal(Reason.CHAIN_INVALID, "the recorded certificate of '" + p.child() + "' does not parse"));
         }
         Mode requested = Mode.valueOf(ch.mode().toUpperCase(java.util.Locale.ROOT));
         Optional<Reason> proofRefusal = ProofVerifier.check(batch, index,
-                new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, leaf.getPublicKey());
+                new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, decoded.get(0).getPublicKey(),
+                EnrollmentCrypto.PROVIDER);
         if (proofRefusal.isPresent()) {
             return Optional.of(new Refusal(proofRefusal.get(), switch (proofRefusal.get()) {
                 case MODE_NOT_ALLOWED -> "the proof of '" + p.child() + "' is in mode " + p.mode() + ", the request said " + requested;
@@ -266,7 +267,7 @@ public final class EnrollmentService implements AutoCloseable {
                         + ", outside the accepted window (" + attestMaxAge + " old at most)"));
             }
         }
-        return chains.check(gateway, p.child(), requested, chain, now);
+        return chains.check(gateway, p.child(), requested, chain, decoded, now);
     }
 
     private byte[] unenroll(String gateway, Unenroll request) throws RegistryException {
