@@ -18,9 +18,10 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * docs/benchmarks.md). The provider is an instance private to the hub's enrollment, never
  * registered with {@link java.security.Security}: nothing else in the process changes provider.
  *
- * <p>Certificates decoded here are Bouncy Castle's, whose {@code verify(PublicKey)} also uses
- * Bouncy Castle, so the chain check's PKIX validation (still the JDK's PKIX rules and messages)
- * verifies its signatures with it too, and their public keys verify the children's proofs.
+ * <p>Certificates decoded here are Bouncy Castle's; their public keys verify the children's
+ * proofs, and the chain check validates them with this provider's PKIX validator (RFC 5280 path
+ * validation, as the JDK's): the JDK's validator asks the platform's preferred provider for each
+ * certificate's signature even when given Bouncy Castle certificates, so it would keep SunEC's cost.
  */
 final class EnrollmentCrypto {
     /** Thread-safe: a provider only hands out new engine instances. */
