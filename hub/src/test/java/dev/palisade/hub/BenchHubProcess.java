@@ -59,6 +59,10 @@ public final class BenchHubProcess {
         if (System.getProperty("bench.log") != null) { // a log file of its own: two processes, one file each
             command.add("-Dbench.log=" + System.getProperty("bench.log") + ".hub");
         }
+        String hubOptions = System.getProperty("bench.hubJvmOpts", "").trim(); // e.g. a JFR recording of the hub alone
+        if (!hubOptions.isEmpty()) {
+            command.addAll(List.of(hubOptions.split("\\s+")));
+        }
         command.add(BenchHubProcess.class.getName());
         command.add(dir.toString());
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT)

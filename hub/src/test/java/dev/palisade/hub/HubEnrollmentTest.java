@@ -313,6 +313,10 @@ class HubEnrollmentTest {
         TestCredential expired = TestPki.leaf(plantIssuing, "expired-1", TestPki.Kind.DEVICE,
                 Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(1)));
         assertRefusedAtRequest(Reason.CHAIN_INVALID, new Child(expired, Mode.RELAY));
+        // the verified CA's names on another key: the signatures are what PKIX checks, not the names
+        TestCredential fakeRoot = TestPki.rootCa("Plant-Root", YEAR);
+        TestCredential fakeIssuing = TestPki.intermediateCa(fakeRoot, "Plant-Issuing", YEAR);
+        assertRefusedAtRequest(Reason.CHAIN_INVALID, new Child(device(fakeIssuing, "forged-1"), Mode.RELAY));
         assertRefusedAtRequest(Reason.SUBJECT_MISMATCH, new Child(device(plantIssuing, "real-name"), Mode.RELAY, "other-name"));
         assertRefusedAtRequest(Reason.NOT_ALLOWED_TO_PARENT, new Child(TestPki.leaf(plantIssuing, "gw-002",
                 TestPki.Kind.DEVICE, YEAR), Mode.RELAY));

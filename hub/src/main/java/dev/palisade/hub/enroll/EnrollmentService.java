@@ -184,7 +184,7 @@ public final class EnrollmentService implements AutoCloseable {
                     + "'; this is hub '" + hubId + "' and the session is gateway '" + gateway + "'").toJson();
         }
         List<Results.Entry> entries = new ArrayList<>();
-        if (!ProofVerifier.gatewaySignatureValid(batch, gatewayKey)) {
+        if (!ProofVerifier.gatewaySignatureValid(batch, gatewayKey, EnrollmentCrypto.PROVIDER)) {
             LOG.warn("gateway '{}': the signature over a batch of {} proofs does not verify with its certificate's key",
                     gateway, batch.proofs().size());
             for (ProofBatch.ChildProof p : batch.proofs()) {
@@ -274,7 +274,7 @@ public final class EnrollmentService implements AutoCloseable {
             return Optional.of(new Refusal(fresh.get(), "the challenge for '" + p.child() + "' expired at " + ch.expires()));
         }
         List<byte[]> chain = unpackChain(ch.chain());
-        List<X509Certificate> certificates;
+        List<X509Certificate> certificates; // once, for the child's key, the leaf policy and the chain re-check
         try {
             certificates = ChildChainCheck.decode(chain);
         } catch (CertificateException e) {
@@ -283,7 +283,8 @@ public final class EnrollmentService implements AutoCloseable {
         X509Certificate leaf = certificates.get(0);
         Mode requested = Mode.valueOf(ch.mode().toUpperCase(java.util.Locale.ROOT));
         Optional<Reason> proofRefusal = ProofVerifier.check(batch, index,
-                new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, leaf.getPublicKey());
+                new SignedBytes.Binding(hubId, gateway, ch.nonce(), chain.get(0)), requested, leaf.getPublicKey(),
+                EnrollmentCrypto.PROVIDER);
         if (proofRefusal.isPresent()) {
             return Optional.of(new Refusal(proofRefusal.get(), switch (proofRefusal.get()) {
                 case MODE_NOT_ALLOWED -> "the proof of '" + p.child() + "' is in mode " + p.mode() + ", the request said " + requested;
@@ -304,7 +305,7 @@ public final class EnrollmentService implements AutoCloseable {
         }
         Optional<Refusal> refusal = LeafPolicy.check(p.child(), leaf, now);
         if (refusal.isEmpty()) {
-            refusal = chains.check(gateway, p.child(), requested, chain, now);
+            refusal = chains.check(gateway, p.child(), requested, chain, certificates, now);
         }
         if (refusal.isEmpty()) {
             refusal = fixedParent(fixedParents, gateway, p.child());

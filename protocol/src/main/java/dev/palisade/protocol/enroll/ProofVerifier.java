@@ -1,5 +1,6 @@
 package dev.palisade.protocol.enroll;
 
+import java.security.Provider;
 import java.security.PublicKey;
 import java.util.Optional;
 
@@ -20,8 +21,17 @@ public final class ProofVerifier {
      * @return true if the gateway's signature over the batch statement verifies
      */
     public static boolean gatewaySignatureValid(ProofBatch batch, PublicKey gatewayKey) {
+        return gatewaySignatureValid(batch, gatewayKey, null);
+    }
+
+    /**
+     * As {@link #gatewaySignatureValid(ProofBatch, PublicKey)}, verifying with {@code provider}'s
+     * implementation (null: the platform's preferred one; see {@link Signatures#verify(PublicKey,
+     * String, byte[], byte[], Provider)}).
+     */
+    public static boolean gatewaySignatureValid(ProofBatch batch, PublicKey gatewayKey, Provider provider) {
         byte[] statement = SignedBytes.batchStatement(batch.hub(), batch.gateway(), batch.proofs().size(), batch.root());
-        return Signatures.verify(gatewayKey, batch.algorithm(), statement, batch.signature());
+        return Signatures.verify(gatewayKey, batch.algorithm(), statement, batch.signature(), provider);
     }
 
     /**
@@ -38,6 +48,15 @@ public final class ProofVerifier {
      */
     public static Optional<Reason> check(ProofBatch batch, int index, SignedBytes.Binding binding, Mode requestedMode,
             PublicKey childKey) {
+        return check(batch, index, binding, requestedMode, childKey, null);
+    }
+
+    /**
+     * As {@link #check(ProofBatch, int, SignedBytes.Binding, Mode, PublicKey)}, verifying the
+     * child's signature with {@code provider}'s implementation (null: the platform's preferred one).
+     */
+    public static Optional<Reason> check(ProofBatch batch, int index, SignedBytes.Binding binding, Mode requestedMode,
+            PublicKey childKey, Provider provider) {
         ProofBatch.ChildProof proof = batch.proofs().get(index);
         if (proof.mode() != requestedMode) {
             return Optional.of(Reason.MODE_NOT_ALLOWED);
@@ -51,7 +70,7 @@ public final class ProofVerifier {
         }
         byte[] statement = SignedBytes.childStatement(proof.mode(), binding.hub(), binding.gateway(), proof.child(),
                 proof.enrollmentBytes(), binding.nonce(), binding.leafDer());
-        return Signatures.verify(childKey, proof.algorithm(), statement, proof.signatureBytes())
+        return Signatures.verify(childKey, proof.algorithm(), statement, proof.signatureBytes(), provider)
                 ? Optional.empty() : Optional.of(Reason.BAD_SIGNATURE);
     }
 }

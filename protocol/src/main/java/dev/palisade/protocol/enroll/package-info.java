@@ -9,7 +9,7 @@
  * logs.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.palisade.protocol.enroll;
 
 import org.osgi.annotation.bundle.Export;
