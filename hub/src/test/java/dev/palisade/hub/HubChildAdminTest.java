@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +32,6 @@ import dev.palisade.protocol.enroll.Results;
  */
 class HubChildAdminTest {
     private static final Duration YEAR = Duration.ofDays(365);
-    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
     private static final int NOT_AUTHORIZED = 0x87;
     /** The hub applies another process's change within ParentCache.RECHECK (0.5 s); allow for load. */
     private static final long APPLIED_WITHIN_MILLIS = 5_000;
@@ -56,7 +53,7 @@ class HubChildAdminTest {
         issuing = TestPki.intermediateCa(root, "Plant-Issuing", YEAR);
         gw001 = TestPki.leaf(issuing, "gw-001", TestPki.Kind.GATEWAY, YEAR);
         gw002 = TestPki.leaf(issuing, "gw-002", TestPki.Kind.GATEWAY, YEAR);
-        verifyCa("Plant-Root", root);
+        hub.verifyCa("Plant-Root", root);
         for (String gw : new String[] {"gw-001", "gw-002"}) {
             assertEquals(0, hub.admin("device", "add", gw, "--gateway", "--ca-chain").exit(), gw);
         }
@@ -66,13 +63,6 @@ class HubChildAdminTest {
         gateway2 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw002, "gw-002");
     }
 
-    private static void verifyCa(String name, TestCredential ca) throws Exception {
-        HubFixture.Result upload = hub.admin("ca", "upload", write(name + ".cer", ca.certificate()).toString());
-        Matcher m = CODE.matcher(upload.out());
-        assertTrue(m.find(), upload.toString());
-        Path proof = write(name + "-proof.cer", TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)).certificate());
-        assertEquals(0, hub.admin("ca", "verify", name, proof.toString()).exit());
-    }
 
     @AfterAll
     static void stopHub() throws Exception {
@@ -190,7 +180,7 @@ class HubChildAdminTest {
     void aCaDisabledBetweenChallengeAndProofRefusesTheProof() throws Exception {
         // The chain passed PKIX at the request; the proof must still see the CA's new status.
         TestCredential line3 = TestPki.rootCa("Line3-Root", YEAR);
-        verifyCa("Line3-Root", line3);
+        hub.verifyCa("Line3-Root", line3);
         // gw-001 is not of this CA: the CA's parent policy must name it (docs/hub.md).
         assertEquals(0, hub.admin("ca", "parents", "Line3-Root", "--gateways", "gw-001").exit());
         Child c = child(line3, "line3-a");

@@ -10,8 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -43,7 +41,6 @@ import dev.palisade.protocol.enroll.Signatures;
  */
 class HubEnrollmentPolicyTest {
     private static final Duration YEAR = Duration.ofDays(365);
-    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
     private static final int NOT_AUTHORIZED = 0x87;
     private static final String HUB = EnrollmentSettings.DEFAULT_HUB_ID;
     /** The hub applies another process's change within ParentCache.RECHECK (0.5 s); allow for load. */
@@ -66,7 +63,7 @@ class HubEnrollmentPolicyTest {
         plantIssuing = TestPki.intermediateCa(plantRoot, "Plant-Issuing", YEAR);
         gw001 = TestPki.leaf(plantIssuing, "gw-001", TestPki.Kind.GATEWAY, YEAR);
         gw002 = TestPki.leaf(plantIssuing, "gw-002", TestPki.Kind.GATEWAY, YEAR);
-        verifyCa("Plant-Root", plantRoot);
+        hub.verifyCa("Plant-Root", plantRoot);
         for (String gw : new String[] {"gw-001", "gw-002"}) {
             assertEquals(0, hub.admin("device", "add", gw, "--gateway", "--ca-chain").exit(), gw);
         }
@@ -88,17 +85,6 @@ class HubEnrollmentPolicyTest {
         }
     }
 
-    private static void verifyCa(String name, TestCredential ca) throws Exception {
-        Path cer = tmp.resolve(name + ".cer");
-        PkiFiles.writeCertificates(cer, List.of(ca.certificate()));
-        HubFixture.Result upload = hub.admin("ca", "upload", cer.toString());
-        assertEquals(0, upload.exit(), upload.toString());
-        Matcher m = CODE.matcher(upload.out());
-        assertTrue(m.find(), upload.toString());
-        Path proof = tmp.resolve(name + "-proof.cer");
-        PkiFiles.writeCertificates(proof, List.of(TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)).certificate()));
-        assertEquals(0, hub.admin("ca", "verify", name, proof.toString()).exit());
-    }
 
     private static Challenges.Entry ask(EnrollingGateway gw, TestCredential child) throws Exception {
         return HubEnrollmentTest.challenge(gw, List.of(new Child(child, Mode.RELAY))).entries().get(0);
@@ -197,7 +183,7 @@ class HubEnrollmentPolicyTest {
     void relationsAreSuspendedWhileTheirCaIsDisabledOrRemoved() throws Exception {
         // The children's CA is not the gateway's: disabling it leaves the gateway's own session alone.
         TestCredential lineRoot = TestPki.rootCa("Line-Root", YEAR);
-        verifyCa("Line-Root", lineRoot);
+        hub.verifyCa("Line-Root", lineRoot);
         assertEquals(0, hub.admin("ca", "parents", "Line-Root", "--gateways", "gw-001").exit());
         HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(gateway1, "gw-001", gw001, List.of(
                 new Child(TestPki.leaf(lineRoot, "line-1", TestPki.Kind.DEVICE, YEAR), Mode.RELAY))));

@@ -16,8 +16,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +46,6 @@ import dev.palisade.protocol.enroll.Wire;
  */
 class HubEnrollmentTest {
     private static final Duration YEAR = Duration.ofDays(365);
-    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
     private static final int NOT_AUTHORIZED = 0x87;
     private static final String HUB = EnrollmentSettings.DEFAULT_HUB_ID;
 
@@ -96,8 +93,8 @@ class HubEnrollmentTest {
         pendingRoot = TestPki.rootCa("Pending-Root", YEAR);
         disabledRoot = TestPki.rootCa("Disabled-Root", YEAR);
         strangerRoot = TestPki.rootCa("Stranger-Root", YEAR);
-        verifyCa("Plant-Root", plantRoot);
-        verifyCa("Disabled-Root", disabledRoot);
+        hub.verifyCa("Plant-Root", plantRoot);
+        hub.verifyCa("Disabled-Root", disabledRoot);
         assertEquals(0, hub.admin("ca", "disable", "Disabled-Root").exit());
         assertEquals(0, hub.admin("ca", "upload", write("Pending-Root.cer", pendingRoot).toString()).exit());
         for (String gw : new String[] {"gw-001", "gw-002"}) {
@@ -114,14 +111,6 @@ class HubEnrollmentTest {
         return EnrollingGateway.connect(hub.port, hub.serverCa(), credential, id);
     }
 
-    private static void verifyCa(String name, TestCredential ca) throws Exception {
-        HubFixture.Result upload = hub.admin("ca", "upload", write(name + ".cer", ca).toString());
-        assertEquals(0, upload.exit(), upload.toString());
-        Matcher m = CODE.matcher(upload.out());
-        assertTrue(m.find(), upload.toString());
-        Path proof = write(name + "-proof.cer", TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)));
-        assertEquals(0, hub.admin("ca", "verify", name, proof.toString()).exit());
-    }
 
     @AfterAll
     static void stopHub() throws Exception {

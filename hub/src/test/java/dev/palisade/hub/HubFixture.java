@@ -1,5 +1,8 @@
 package dev.palisade.hub;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -7,18 +10,25 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
 
 import org.eclipse.paho.mqttv5.common.MqttException;
 
+import dev.palisade.pki.PkiFiles;
 import dev.palisade.pki.TestCredential;
+import dev.palisade.pki.TestPki;
 
 /** A running hub on a free loopback port, and the admin command line run in-process. */
 final class HubFixture implements AutoCloseable {
+    private static final Pattern VERIFICATION_CODE = Pattern.compile("verification code ([0-9A-F]{48})");
+
     /** HiveMQ re-reads the truststore every 10 s; allow for that plus a loaded machine. */
     private static final long TRUST_RELOAD_MILLIS = 45_000;
 
@@ -95,6 +105,23 @@ final class HubFixture implements AutoCloseable {
             }
         }
         return e instanceof MqttException m && m.getReasonCode() == 32109 /* Paho: connection lost during the handshake */;
+    }
+
+    /**
+     * Uploads {@code ca} as {@code name} and proves possession of its key with a certificate over the
+     * hub's verification code ({@code palisade-hub ca upload}, then {@code ca verify}), as an operator does.
+     */
+    void verifyCa(String name, TestCredential ca) throws Exception {
+        Path cer = data.resolveSibling(name + ".cer");
+        PkiFiles.writeCertificates(cer, ca.chain());
+        Result upload = admin("ca", "upload", cer.toString());
+        assertEquals(0, upload.exit(), upload.toString());
+        Matcher m = VERIFICATION_CODE.matcher(upload.out());
+        assertTrue(m.find(), upload.toString());
+        Path proof = data.resolveSibling(name + "-proof.cer");
+        PkiFiles.writeCertificates(proof, TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)).chain());
+        Result verify = admin("ca", "verify", name, proof.toString());
+        assertEquals(0, verify.exit(), verify.toString());
     }
 
     @Override

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +29,6 @@ import dev.palisade.protocol.enroll.Reason;
  */
 class HubParentPolicyTest {
     private static final Duration YEAR = Duration.ofDays(365);
-    private static final Pattern CODE = Pattern.compile("verification code ([0-9A-F]{48})");
 
     @TempDir
     static Path tmp;
@@ -46,8 +43,8 @@ class HubParentPolicyTest {
         hub = new HubFixture(tmp.resolve("hub"), EnrollmentSettings.defaults(), new HubEnrollmentTest.MovableClock());
         plantRoot = TestPki.rootCa("Plant-Root", YEAR);
         otherRoot = TestPki.rootCa("Other-Root", YEAR);
-        verifyCa("Plant-Root", plantRoot);
-        verifyCa("Other-Root", otherRoot);
+        hub.verifyCa("Plant-Root", plantRoot);
+        hub.verifyCa("Other-Root", otherRoot);
         assertEquals(0, hub.admin("device", "add", "gw-plant", "--gateway", "--ca-chain").exit());
         assertEquals(0, hub.admin("device", "add", "gw-other", "--gateway", "--ca-chain").exit());
         hub.server.refreshTrust();
@@ -72,17 +69,6 @@ class HubParentPolicyTest {
         return EnrollingGateway.connect(hub.port, hub.serverCa(), credential, id);
     }
 
-    private static void verifyCa(String name, TestCredential ca) throws Exception {
-        Path cer = tmp.resolve(name + ".cer");
-        PkiFiles.writeCertificates(cer, ca.chain());
-        HubFixture.Result upload = hub.admin("ca", "upload", cer.toString());
-        assertEquals(0, upload.exit(), upload.toString());
-        Matcher m = CODE.matcher(upload.out());
-        assertTrue(m.find(), upload.toString());
-        Path proof = tmp.resolve(name + "-proof.cer");
-        PkiFiles.writeCertificates(proof, TestPki.verificationCertificate(ca, m.group(1), Duration.ofDays(1)).chain());
-        assertEquals(0, hub.admin("ca", "verify", name, proof.toString()).exit());
-    }
 
     private static Challenges.Entry ask(EnrollingGateway gw, TestCredential child, Mode mode) throws Exception {
         return HubEnrollmentTest.challenge(gw, List.of(new Child(child, mode))).entries().get(0);
