@@ -96,18 +96,18 @@ public final class EnrollmentThroughput {
     private final int hubPort;
     private final Path hubServerCa;
     private final TestCredential ca;
-    private final List<TestCredential> children;
     private final int repetitions;
+    /** Numbers the children: every measured run enrolls children the hub has never seen. */
+    private int childSerial;
     /** The children's devices: they sign at once, not one after the other in the gateway's thread. */
     private final ExecutorService devices;
     private final int deviceThreads;
     private final Provider childProvider;
 
-    private EnrollmentThroughput(int hubPort, Path hubServerCa, TestCredential ca, List<TestCredential> children, int repetitions) {
+    private EnrollmentThroughput(int hubPort, Path hubServerCa, TestCredential ca, int repetitions) {
         this.hubPort = hubPort;
         this.hubServerCa = hubServerCa;
         this.ca = ca;
-        this.children = children;
         this.repetitions = repetitions;
         this.deviceThreads = Integer.getInteger("bench.childThreads", Runtime.getRuntime().availableProcessors());
         this.devices = Executors.newFixedThreadPool(deviceThreads, r -> {
@@ -130,15 +130,11 @@ public final class EnrollmentThroughput {
         int perRun = Integer.getInteger("bench.children", 1000);
         Path data = Files.createTempDirectory("enroll-bench");
         TestCredential root = TestPki.rootCa("Bench-Root", YEAR);
-        List<TestCredential> children = new ArrayList<>();
-        for (int i = 0; i < perRun; i++) {
-            children.add(TestPki.leaf(root, String.format(Locale.ROOT, "child-%05d", i), TestPki.Kind.DEVICE, YEAR));
-        }
         boolean separate = "process".equals(System.getProperty("bench.hub", "inline"));
         try (AutoCloseable hub = separate ? BenchHubProcess.launch(data, root) : inlineHub(data, root)) {
             int port = hub instanceof HubFixture f ? f.port : ((BenchHubProcess.Handle) hub).port();
             Path serverCa = hub instanceof HubFixture f ? f.serverCa() : ((BenchHubProcess.Handle) hub).serverCa();
-            EnrollmentThroughput bench = new EnrollmentThroughput(port, serverCa, root, children, repetitions);
+            EnrollmentThroughput bench = new EnrollmentThroughput(port, serverCa, root, repetitions);
             System.out.println("# the hub runs " + (separate ? "alone in its own JVM (bench.hub=process)" : "in the benchmark's JVM")
                     + "; the children sign on " + bench.deviceThreads + " threads with " + bench.childProvider.getName());
             System.out.printf(Locale.ROOT, "%-8s %6s %10s %12s %12s %12s %12s %12s %12s%n", "signer", "batch", "children",
@@ -209,10 +205,10 @@ public final class EnrollmentThroughput {
             for (int batch : batchSizes) {
                 // Batches of 1 are token-bound: fewer children keep the run short, same per-child figure.
                 int total = batch == 1 ? Math.min(perRun, 200) : Math.max(batch, perRun);
-                enrollAll(gw, provider, pair.getPrivate(), cert, batch, total); // warm-up
+                enrollAll(gw, provider, pair.getPrivate(), cert, batch, newChildren(total)); // warm-up
                 List<double[]> reps = new ArrayList<>();
                 for (int r = 0; r < repetitions; r++) {
-                    reps.add(enrollAll(gw, provider, pair.getPrivate(), cert, batch, total));
+                    reps.add(enrollAll(gw, provider, pair.getPrivate(), cert, batch, newChildren(total)));
                 }
                 System.out.printf(Locale.ROOT, "%-8s %6d %10d %12.0f %12.1f %12.0f %12.0f %12.0f %12.0f%n", signer, batch, total,
                         median(reps, 0), rawRate, median(reps, 1), median(reps, 2), median(reps, 3), median(reps, 4));
@@ -221,11 +217,25 @@ public final class EnrollmentThroughput {
     }
 
     /**
+     * {@code count} children the hub has never seen, issued by the bench's CA before the clock of a
+     * run starts: a plant enrolls new devices, so every run pays the hub's full chain validation
+     * (re-enrolling the same children would find their chains in the hub's validation cache).
+     */
+    private List<TestCredential> newChildren(int count) throws Exception {
+        List<TestCredential> fresh = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            fresh.add(TestPki.leaf(ca, String.format(Locale.ROOT, "child-%07d", childSerial++), TestPki.Kind.DEVICE, YEAR));
+        }
+        return fresh;
+    }
+
+    /**
      * @return {children/s, request µs per child, proof µs per child, the wait for the children's
      *         signatures µs per child, the children's signatures' own time µs per child}
      */
     private double[] enrollAll(EnrollingGateway gw, Provider provider, PrivateKey gatewayKey, X509Certificate gatewayCert,
-            int batch, int total) throws Exception {
+            int batch, List<TestCredential> children) throws Exception {
+        int total = children.size();
         long requestNanos = 0;
         long proofNanos = 0;
         long childNanos = 0;

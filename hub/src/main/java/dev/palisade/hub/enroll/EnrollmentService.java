@@ -141,14 +141,20 @@ public final class EnrollmentService implements AutoCloseable {
         Map<String, String> fixedParents = store.deviceParents();
         List<Challenges.Entry> entries = new ArrayList<>();
         List<EnrollmentStore.Challenge> opened = new ArrayList<>();
-        for (EnrollRequest.ChildRequest child : request.children()) {
+        // The chain checks (a PKIX validation each, most of a request's cost) are independent and
+        // write nothing: on all cores, like the proof's; the registry's parent lookup stays here.
+        List<EnrollRequest.ChildRequest> children = request.children();
+        Refusal[] checked = verifier.verifyAll(children.size(), i -> {
+            EnrollRequest.ChildRequest child = children.get(i);
             Optional<Refusal> refusal = leafPolicy(child.child(), child.chain(), now);
             if (refusal.isEmpty()) {
                 refusal = chains.check(gateway, child.child(), child.mode(), child.chain(), now);
             }
-            if (refusal.isEmpty()) {
-                refusal = fixedParent(fixedParents, gateway, child.child());
-            }
+            return refusal.isEmpty() ? fixedParent(fixedParents, gateway, child.child()) : refusal;
+        });
+        for (int i = 0; i < children.size(); i++) {
+            EnrollRequest.ChildRequest child = children.get(i);
+            Optional<Refusal> refusal = Optional.ofNullable(checked[i]);
             if (refusal.isEmpty()) {
                 Optional<String> parent = store.parentOf(child.child());
                 if (parent.isPresent() && !parent.get().equals(gateway)) {

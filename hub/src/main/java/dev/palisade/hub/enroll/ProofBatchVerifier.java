@@ -17,7 +17,8 @@ import dev.palisade.hub.registry.RegistryException;
 
 /**
  * Runs the per-child checks of one proof batch (docs/protocol.md §4.3: the child's signature, its
- * inclusion path, the chain re-check) on all cores. They are independent of each other and write
+ * inclusion path, the chain re-check) on all cores, and those of one request (the leaf policy and
+ * the child's PKIX chain validation, §4.2). They are independent of each other and write
  * nothing, and the child's P-256 signature verification is most of the hub's cost per child
  * (measured with JFR, docs/benchmarks.md "Enrollment batches"), so a batch of N children costs
  * about N / cores verifications of wall time instead of N. Small batches run on the caller's
