@@ -226,7 +226,7 @@ final class LinkLoop implements Runnable {
     /** How the link connects: TLS with TCP_NODELAY, no automatic reconnect, a clean session, its will. */
     static MqttConnectionOptions connectionOptions(LinkSettings settings, SSLContext context, Topics topics) {
         MqttConnectionOptions options = new MqttConnectionOptions();
-        // Nagle off: without it every CONNECT (and any lone publish) waited ~40 ms for a delayed ACK.
+        // Nagle off: without it a CONNECT (or an answer behind a PUBACK) waited for a delayed ACK, up to 40 ms.
         options.setSocketFactory(new NoDelaySocketFactory(context.getSocketFactory()));
         options.setHttpsHostnameVerificationEnabled(true);
         options.setAutomaticReconnect(false);

@@ -9,12 +9,13 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * The link's TLS sockets with TCP_NODELAY: Nagle's algorithm off.
  *
- * <p>Why: Paho writes one MQTT packet in several small writes (fixed header, then variable
- * header and payload), and over TLS each write is its own record and TCP segment. With Nagle on,
- * the second segment waits until the first is acknowledged, and Linux delays that ACK by up to
- * 40 ms: a CONNECT took ~40 ms even on an idle loopback, and so did any publish or command answer
- * sent while nothing else was in flight. The link batches nothing by timing (its window of
- * in-flight messages does that), so there is nothing for Nagle to save.
+ * <p>Why: with Nagle on, a small segment sent while an earlier one of the same socket is not yet
+ * acknowledged waits for that acknowledgement, and Linux delays an ACK by up to 40 ms. The link
+ * does that (most likely, not seen on the wire): the CONNECT right behind the last flight of the
+ * TLS handshake, a command's answer right behind the PUBACK for the command. CONNECT took 30-70 ms even with
+ * Paho's classes warm, 5-25 ms with this (docs/benchmarks.md, hot swap). The link batches
+ * nothing by timing (its window of in-flight messages keeps the pipe full under load), so there
+ * is nothing for Nagle to save.
  *
  * <p>Paho's SSL network module makes an unconnected socket ({@link #createSocket()}) and connects
  * it itself; the other variants are covered too, so the option holds whichever Paho uses.
