@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.palisade.hub.HubEnrollmentTest.Child;
-import dev.palisade.hub.enroll.EnrollmentSettings;
 import dev.palisade.pki.PkiFiles;
 import dev.palisade.pki.TestCredential;
 import dev.palisade.pki.TestPki;
@@ -46,33 +44,24 @@ class HubChildAdminTest {
     static EnrollingGateway gateway1;
     static EnrollingGateway gateway2;
 
+    static TwoGatewayPlant plant;
+
     @BeforeAll
     static void startHub() throws Exception {
-        hub = new HubFixture(tmp.resolve("hub"), EnrollmentSettings.defaults(), Clock.systemUTC());
-        root = TestPki.rootCa("Plant-Root", YEAR);
-        issuing = TestPki.intermediateCa(root, "Plant-Issuing", YEAR);
-        gw001 = TestPki.leaf(issuing, "gw-001", TestPki.Kind.GATEWAY, YEAR);
-        gw002 = TestPki.leaf(issuing, "gw-002", TestPki.Kind.GATEWAY, YEAR);
-        hub.verifyCa("Plant-Root", root);
-        for (String gw : new String[] {"gw-001", "gw-002"}) {
-            assertEquals(0, hub.admin("device", "add", gw, "--gateway", "--ca-chain").exit(), gw);
-        }
-        hub.server.refreshTrust();
-        hub.connect(gw001, "gw-001").close();
-        gateway1 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw001, "gw-001");
-        gateway2 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw002, "gw-002");
+        plant = TwoGatewayPlant.start(tmp.resolve("hub"));
+        hub = plant.hub;
+        root = plant.root;
+        issuing = plant.issuing;
+        gw001 = plant.gw001;
+        gw002 = plant.gw002;
+        gateway1 = plant.gateway1();
+        gateway2 = plant.gateway2();
     }
-
 
     @AfterAll
     static void stopHub() throws Exception {
-        for (EnrollingGateway g : new EnrollingGateway[] {gateway1, gateway2}) {
-            if (g != null) {
-                g.close();
-            }
-        }
-        if (hub != null) {
-            hub.close();
+        if (plant != null) {
+            plant.close();
         }
     }
 

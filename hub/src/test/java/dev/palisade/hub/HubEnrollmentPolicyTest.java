@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,32 +55,24 @@ class HubEnrollmentPolicyTest {
     static EnrollingGateway gateway1;
     static EnrollingGateway gateway2;
 
+    static TwoGatewayPlant plant;
+
     @BeforeAll
     static void startHub() throws Exception {
-        hub = new HubFixture(tmp.resolve("hub"), EnrollmentSettings.defaults(), Clock.systemUTC());
-        plantRoot = TestPki.rootCa("Plant-Root", YEAR);
-        plantIssuing = TestPki.intermediateCa(plantRoot, "Plant-Issuing", YEAR);
-        gw001 = TestPki.leaf(plantIssuing, "gw-001", TestPki.Kind.GATEWAY, YEAR);
-        gw002 = TestPki.leaf(plantIssuing, "gw-002", TestPki.Kind.GATEWAY, YEAR);
-        hub.verifyCa("Plant-Root", plantRoot);
-        for (String gw : new String[] {"gw-001", "gw-002"}) {
-            assertEquals(0, hub.admin("device", "add", gw, "--gateway", "--ca-chain").exit(), gw);
-        }
-        hub.server.refreshTrust();
-        hub.connect(gw001, "gw-001").close();
-        gateway1 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw001, "gw-001");
-        gateway2 = EnrollingGateway.connect(hub.port, hub.serverCa(), gw002, "gw-002");
+        plant = TwoGatewayPlant.start(tmp.resolve("hub"));
+        hub = plant.hub;
+        plantRoot = plant.root;
+        plantIssuing = plant.issuing;
+        gw001 = plant.gw001;
+        gw002 = plant.gw002;
+        gateway1 = plant.gateway1();
+        gateway2 = plant.gateway2();
     }
 
     @AfterAll
     static void stopHub() throws Exception {
-        for (EnrollingGateway g : new EnrollingGateway[] {gateway1, gateway2}) {
-            if (g != null) {
-                g.close();
-            }
-        }
-        if (hub != null) {
-            hub.close();
+        if (plant != null) {
+            plant.close();
         }
     }
 
