@@ -9,14 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.palisade.api.bus.PeerIdentity;
 import dev.palisade.api.identity.GatewayIdentity;
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -48,17 +44,10 @@ class SessionBindingTest {
     private TlsAgainstPymodbusTest.PkixTrust trust;
 
     private void pki() throws Exception {
-        pki = new TestPki(dir);
-        pki.ca("ca", "Plant Modbus CA");
-        pki.leaf("device", "plc-tls-1", "ca", "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1");
-        pki.leaf("gateway", "gw-1", "ca", "extendedKeyUsage=clientAuth");
-        pki.pkcs12("gateway", "ca");
-        pki.pkcs12("device", "ca");
-        identity = new TlsAgainstPymodbusTest.P12Identity(pki.file("gateway.p12"));
-        try (InputStream in = Files.newInputStream(pki.file("ca.crt"))) {
-            trust = new TlsAgainstPymodbusTest.PkixTrust(
-                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
+        TlsTestPlant plant = TlsTestPlant.issue(dir);
+        pki = plant.pki();
+        identity = plant.identity();
+        trust = plant.trust();
     }
 
     @ParameterizedTest

@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -71,20 +67,11 @@ class StaleSessionTest {
 
     @Test
     void aTlsSessionIsStaleOnceItsHandshakeIsOlderThanTheReverifyAge() throws Exception {
-        TestPki pki = new TestPki(dir);
-        pki.ca("ca", "Plant Modbus CA");
-        pki.leaf("device", "plc-tls-1", "ca", "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1");
-        pki.leaf("gateway", "gw-1", "ca", "extendedKeyUsage=clientAuth");
-        pki.pkcs12("gateway", "ca");
-        pki.pkcs12("device", "ca");
-        GatewayIdentity identity = new TlsAgainstPymodbusTest.P12Identity(pki.file("gateway.p12"));
-        TlsAgainstPymodbusTest.PkixTrust trust;
-        try (InputStream in = Files.newInputStream(pki.file("ca.crt"))) {
-            trust = new TlsAgainstPymodbusTest.PkixTrust(
-                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
+        TlsTestPlant plant = TlsTestPlant.issue(dir);
+        GatewayIdentity identity = plant.identity();
+        TlsAgainstPymodbusTest.PkixTrust trust = plant.trust();
         AtomicLong nanos = new AtomicLong(1_000);
-        try (BcTlsDevice device = new BcTlsDevice(pki.file("device.p12"), ProtocolVersion.TLSv13)) {
+        try (BcTlsDevice device = new BcTlsDevice(plant.deviceP12(), ProtocolVersion.TLSv13)) {
             TlsConnector connector = new TlsConnector(() -> identity, () -> trust, "plant", "plc-tls-1", peer -> { },
                     Duration.ofHours(23), nanos::get);
             try (Socket socket = connector.connect("127.0.0.1", device.port(), 5_000)) {

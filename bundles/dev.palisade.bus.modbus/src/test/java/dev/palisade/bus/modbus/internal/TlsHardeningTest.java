@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -46,18 +42,10 @@ class TlsHardeningTest {
     private Path deviceP12;
 
     private void pki() throws Exception {
-        TestPki pki = new TestPki(dir);
-        pki.ca("ca", "Plant Modbus CA");
-        pki.leaf("device", "plc-tls-1", "ca", "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1");
-        pki.leaf("gateway", "gw-1", "ca", "extendedKeyUsage=clientAuth");
-        pki.pkcs12("gateway", "ca");
-        pki.pkcs12("device", "ca");
-        identity = new TlsAgainstPymodbusTest.P12Identity(pki.file("gateway.p12"));
-        try (InputStream in = Files.newInputStream(pki.file("ca.crt"))) {
-            trust = new TlsAgainstPymodbusTest.PkixTrust(
-                    (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        deviceP12 = pki.file("device.p12");
+        TlsTestPlant plant = TlsTestPlant.issue(dir);
+        identity = plant.identity();
+        trust = plant.trust();
+        deviceP12 = plant.deviceP12();
     }
 
     @Test
