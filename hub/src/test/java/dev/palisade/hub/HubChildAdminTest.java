@@ -36,26 +36,13 @@ class HubChildAdminTest {
 
     @TempDir
     static Path tmp;
-    static HubFixture hub;
-    static TestCredential root;
-    static TestCredential issuing;
-    static TestCredential gw001;
-    static TestCredential gw002;
-    static EnrollingGateway gateway1;
-    static EnrollingGateway gateway2;
-
     static TwoGatewayPlant plant;
+    static HubFixture hub;
 
     @BeforeAll
     static void startHub() throws Exception {
         plant = TwoGatewayPlant.start(tmp.resolve("hub"));
         hub = plant.hub;
-        root = plant.root;
-        issuing = plant.issuing;
-        gw001 = plant.gw001;
-        gw002 = plant.gw002;
-        gateway1 = plant.gateway1();
-        gateway2 = plant.gateway2();
     }
 
     @AfterAll
@@ -99,37 +86,37 @@ class HubChildAdminTest {
 
     @Test
     void aBatchOfOneEnrollsAndItsChildSpeaksThroughItsParent() throws Exception {
-        Results r = enroll(gateway1, "gw-001", gw001, child(issuing, "single-1"));
+        Results r = enroll(plant.gateway1(), "gw-001", plant.gw001, child(plant.issuing, "single-1"));
         assertEquals(1, r.entries().size());
         HubEnrollmentTest.assertEnrolled(r);
-        assertTrue(gateway1.publish("d/single-1/telemetry", "{}") < 0x80);
+        assertTrue(plant.gateway1().publish("d/single-1/telemetry", "{}") < 0x80);
     }
 
     @Test
     void removingARegisteredChildDeviceEndsItsEnrollment() throws Exception {
         assertEquals(0, hub.admin("device", "add", "registered-1", "--ca-chain").exit());
-        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, child(issuing, "registered-1")));
-        assertTrue(gateway1.publish("d/registered-1/telemetry", "{}") < 0x80);
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway1(), "gw-001", plant.gw001, child(plant.issuing, "registered-1")));
+        assertTrue(plant.gateway1().publish("d/registered-1/telemetry", "{}") < 0x80);
         HubFixture.Result removed = hub.admin("device", "remove", "registered-1");
         assertEquals(0, removed.exit(), removed.toString());
         assertTrue(removed.out().contains("enrollment under gateway 'gw-001' ended"), removed.out());
-        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "registered-1", NOT_AUTHORIZED));
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(plant.gateway1(), "registered-1", NOT_AUTHORIZED));
         assertTrue(hub.admin("child", "list").out().lines().noneMatch(l -> l.startsWith("registered-1 ")));
     }
 
     @Test
     void aRevokedChildCertificateIsRefusedAndItsEnrollmentEnds() throws Exception {
-        Child c = child(issuing, "revoked-leaf-1");
-        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, c));
-        assertTrue(gateway1.publish("d/revoked-leaf-1/telemetry", "{}") < 0x80, "enrolled: delivered");
+        Child c = child(plant.issuing, "revoked-leaf-1");
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway1(), "gw-001", plant.gw001, c));
+        assertTrue(plant.gateway1().publish("d/revoked-leaf-1/telemetry", "{}") < 0x80, "enrolled: delivered");
         Path cert = write("revoked-leaf-1.cer", c.credential().certificate());
 
         HubFixture.Result revoke = hub.admin("ca", "revoke-cert", cert.toString());
         assertEquals(0, revoke.exit(), revoke.toString());
         assertTrue(revoke.out().contains("child 'revoked-leaf-1' of gateway 'gw-001' unenrolled"), revoke.out());
-        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "revoked-leaf-1", NOT_AUTHORIZED),
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(plant.gateway1(), "revoked-leaf-1", NOT_AUTHORIZED),
                 "the revoked child's telemetry is refused once the hub sees the revocation");
-        Challenges.Entry again = HubEnrollmentTest.challenge(gateway1, List.of(c)).entries().get(0);
+        Challenges.Entry again = HubEnrollmentTest.challenge(plant.gateway1(), List.of(c)).entries().get(0);
         assertEquals(Reason.REVOKED, again.refused(), again.detail());
         assertTrue(again.detail().contains("revoked"), again.detail());
 
@@ -143,26 +130,26 @@ class HubChildAdminTest {
 
     @Test
     void aRevokedIntermediateRefusesEveryChildBelowIt() throws Exception {
-        TestCredential line2 = TestPki.intermediateCa(root, "Line2-Issuing", YEAR);
+        TestCredential line2 = TestPki.intermediateCa(plant.root, "Line2-Issuing", YEAR);
         Child before = child(line2, "line2-a");
-        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, before));
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway1(), "gw-001", plant.gw001, before));
         assertEquals(0, hub.admin("ca", "revoke-cert", write("line2.cer", line2.certificate()).toString()).exit());
-        Challenges.Entry e = HubEnrollmentTest.challenge(gateway1, List.of(child(line2, "line2-b"))).entries().get(0);
+        Challenges.Entry e = HubEnrollmentTest.challenge(plant.gateway1(), List.of(child(line2, "line2-b"))).entries().get(0);
         assertEquals(Reason.REVOKED, e.refused(), e.detail());
         // A child enrolled before keeps its relation (only its own certificate's revocation ends it),
         // but it cannot be enrolled again: its chain now holds a revoked certificate.
-        assertEquals(Reason.REVOKED, HubEnrollmentTest.challenge(gateway1, List.of(before)).entries().get(0).refused());
+        assertEquals(Reason.REVOKED, HubEnrollmentTest.challenge(plant.gateway1(), List.of(before)).entries().get(0).refused());
     }
 
     @Test
     void aCertificateRevokedBetweenChallengeAndProofIsRefusedAtTheProof() throws Exception {
-        Child c = child(issuing, "late-revoked-1");
-        Challenges ch = HubEnrollmentTest.challenge(gateway1, List.of(c));
-        ProofBatch proof = HubEnrollmentTest.prove("gw-001", gw001.key(), ch, List.of(c), s -> s, null);
+        Child c = child(plant.issuing, "late-revoked-1");
+        Challenges ch = HubEnrollmentTest.challenge(plant.gateway1(), List.of(c));
+        ProofBatch proof = HubEnrollmentTest.prove("gw-001", plant.gw001.key(), ch, List.of(c), s -> s, null);
         assertEquals(0, hub.admin("ca", "revoke-cert", write("late.cer", c.credential().certificate()).toString()).exit());
-        Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway1, proof));
+        Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(plant.gateway1(), proof));
         assertEquals(Reason.REVOKED, r.reason(), r.detail());
-        assertEquals(NOT_AUTHORIZED, gateway1.publish("d/late-revoked-1/telemetry", "{}"));
+        assertEquals(NOT_AUTHORIZED, plant.gateway1().publish("d/late-revoked-1/telemetry", "{}"));
     }
 
     @Test
@@ -173,19 +160,19 @@ class HubChildAdminTest {
         // gw-001 is not of this CA: the CA's parent policy must name it (docs/hub.md).
         assertEquals(0, hub.admin("ca", "parents", "Line3-Root", "--gateways", "gw-001").exit());
         Child c = child(line3, "line3-a");
-        Challenges ch = HubEnrollmentTest.challenge(gateway1, List.of(c));
+        Challenges ch = HubEnrollmentTest.challenge(plant.gateway1(), List.of(c));
         assertEquals(null, ch.entries().get(0).refused(), String.valueOf(ch.entries().get(0).detail()));
-        ProofBatch proof = HubEnrollmentTest.prove("gw-001", gw001.key(), ch, List.of(c), s -> s, null);
+        ProofBatch proof = HubEnrollmentTest.prove("gw-001", plant.gw001.key(), ch, List.of(c), s -> s, null);
         assertEquals(0, hub.admin("ca", "disable", "Line3-Root").exit());
-        Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway1, proof));
+        Results.Entry r = HubEnrollmentTest.single(HubEnrollmentTest.submit(plant.gateway1(), proof));
         assertEquals(Reason.REVOKED, r.reason(), r.detail());
         assertTrue(r.detail().contains("disabled"), r.detail());
     }
 
     @Test
     void theOperatorListsAndRemovesChildren() throws Exception {
-        HubEnrollmentTest.assertEnrolled(enroll(gateway1, "gw-001", gw001, child(issuing, "list-a"), child(issuing, "list-b")));
-        HubEnrollmentTest.assertEnrolled(enroll(gateway2, "gw-002", gw002, child(issuing, "list-c")));
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway1(), "gw-001", plant.gw001, child(plant.issuing, "list-a"), child(plant.issuing, "list-b")));
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway2(), "gw-002", plant.gw002, child(plant.issuing, "list-c")));
         HubFixture.Result all = hub.admin("child", "list");
         assertEquals(0, all.exit(), all.toString());
         assertTrue(all.out().matches("(?s).*list-a\\s+gw-001\\s+relay.*list-b\\s+gw-001\\s+relay.*list-c\\s+gw-002\\s+relay.*"),
@@ -194,12 +181,12 @@ class HubChildAdminTest {
         assertTrue(ofGw2.out().contains("list-c") && !ofGw2.out().contains("list-a"), ofGw2.out());
         assertEquals("gateway 'nobody' has no enrolled children\n", hub.admin("child", "list", "--gateway", "nobody").out());
 
-        assertTrue(gateway1.publish("d/list-b/telemetry", "{}") < 0x80);
+        assertTrue(plant.gateway1().publish("d/list-b/telemetry", "{}") < 0x80);
         HubFixture.Result remove = hub.admin("child", "remove", "list-b");
         assertEquals(0, remove.exit(), remove.toString());
         assertTrue(remove.out().contains("removed from gateway 'gw-001'"), remove.out());
-        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "list-b", NOT_AUTHORIZED), "removed: refused");
-        assertTrue(gateway1.publish("d/list-a/telemetry", "{}") < 0x80, "its sibling is untouched");
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(plant.gateway1(), "list-b", NOT_AUTHORIZED), "removed: refused");
+        assertTrue(plant.gateway1().publish("d/list-a/telemetry", "{}") < 0x80, "its sibling is untouched");
         assertTrue(!hub.admin("child", "list").out().contains("list-b"));
 
         HubFixture.Result missing = hub.admin("child", "remove", "list-b");
@@ -211,24 +198,24 @@ class HubChildAdminTest {
         assertTrue(log.matches("(?s).*child remove\\s+list-b\\s+refused: no enrolled child.*"), log);
 
         // removed, the child may be enrolled by another gateway
-        HubEnrollmentTest.assertEnrolled(enroll(gateway2, "gw-002", gw002, child(issuing, "list-b")));
-        assertTrue(gateway2.publish("d/list-b/telemetry", "{}") < 0x80);
-        assertEquals(NOT_AUTHORIZED, gateway1.publish("d/list-b/telemetry", "{}"));
+        HubEnrollmentTest.assertEnrolled(enroll(plant.gateway2(), "gw-002", plant.gw002, child(plant.issuing, "list-b")));
+        assertTrue(plant.gateway2().publish("d/list-b/telemetry", "{}") < 0x80);
+        assertEquals(NOT_AUTHORIZED, plant.gateway1().publish("d/list-b/telemetry", "{}"));
     }
 
     @Test
     void ofTwoGatewaysChallengedForOneChildOnlyTheFirstProofWins() throws Exception {
-        Child c = child(issuing, "contested-1");
-        Challenges ch1 = HubEnrollmentTest.challenge(gateway1, List.of(c));
-        Challenges ch2 = HubEnrollmentTest.challenge(gateway2, List.of(c));
+        Child c = child(plant.issuing, "contested-1");
+        Challenges ch1 = HubEnrollmentTest.challenge(plant.gateway1(), List.of(c));
+        Challenges ch2 = HubEnrollmentTest.challenge(plant.gateway2(), List.of(c));
         assertEquals(null, ch2.entries().get(0).refused(), "not enrolled yet: both are challenged");
-        ProofBatch p2 = HubEnrollmentTest.prove("gw-002", gw002.key(), ch2, List.of(c), s -> s, null);
-        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.submit(gateway1,
-                HubEnrollmentTest.prove("gw-001", gw001.key(), ch1, List.of(c), s -> s, null)));
-        Results.Entry lost = HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway2, p2));
+        ProofBatch p2 = HubEnrollmentTest.prove("gw-002", plant.gw002.key(), ch2, List.of(c), s -> s, null);
+        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.submit(plant.gateway1(),
+                HubEnrollmentTest.prove("gw-001", plant.gw001.key(), ch1, List.of(c), s -> s, null)));
+        Results.Entry lost = HubEnrollmentTest.single(HubEnrollmentTest.submit(plant.gateway2(), p2));
         assertEquals(Reason.PARENTED_ELSEWHERE, lost.reason(), lost.detail());
-        assertEquals(NOT_AUTHORIZED, gateway2.publish("d/contested-1/telemetry", "{}"), "the loser may not speak for it");
-        assertTrue(gateway1.publish("d/contested-1/telemetry", "{}") < 0x80);
+        assertEquals(NOT_AUTHORIZED, plant.gateway2().publish("d/contested-1/telemetry", "{}"), "the loser may not speak for it");
+        assertTrue(plant.gateway1().publish("d/contested-1/telemetry", "{}") < 0x80);
         assertTrue(hub.admin("child", "list", "--gateway", "gw-001").out().contains("contested-1"));
     }
 }

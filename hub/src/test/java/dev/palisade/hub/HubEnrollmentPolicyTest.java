@@ -47,26 +47,13 @@ class HubEnrollmentPolicyTest {
 
     @TempDir
     static Path tmp;
-    static HubFixture hub;
-    static TestCredential plantRoot;
-    static TestCredential plantIssuing;
-    static TestCredential gw001;
-    static TestCredential gw002;
-    static EnrollingGateway gateway1;
-    static EnrollingGateway gateway2;
-
     static TwoGatewayPlant plant;
+    static HubFixture hub;
 
     @BeforeAll
     static void startHub() throws Exception {
         plant = TwoGatewayPlant.start(tmp.resolve("hub"));
         hub = plant.hub;
-        plantRoot = plant.root;
-        plantIssuing = plant.issuing;
-        gw001 = plant.gw001;
-        gw002 = plant.gw002;
-        gateway1 = plant.gateway1();
-        gateway2 = plant.gateway2();
     }
 
     @AfterAll
@@ -82,14 +69,14 @@ class HubEnrollmentPolicyTest {
     }
 
     private static void assertLeafRefused(TestCredential child, String detailPart) throws Exception {
-        Challenges.Entry e = ask(gateway1, child);
+        Challenges.Entry e = ask(plant.gateway1(), child);
         assertEquals(Reason.CHAIN_INVALID, e.refused(), child.commonName() + ": " + e.detail());
         assertTrue(e.detail().startsWith("leaf policy: '" + child.commonName() + "'") && e.detail().contains(detailPart),
                 e.detail());
     }
 
     private static void assertAccepted(TestCredential child) throws Exception {
-        Challenges.Entry e = ask(gateway1, child);
+        Challenges.Entry e = ask(plant.gateway1(), child);
         assertNull(e.refused(), child.commonName() + ": " + e.refused() + " " + e.detail());
     }
 
@@ -124,36 +111,36 @@ class HubEnrollmentPolicyTest {
     @Test
     void leavesOutsideTheLeafPolicyAreRefusedAtTheRequestWithTheRuleNamed() throws Exception {
         Instant now = Instant.now();
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "future-1",
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "future-1",
                 p256().valid(now.plus(Duration.ofDays(1)), now.plus(YEAR))), "not valid before");
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "usage-1", p256().usage(KeyUsage.keyEncipherment)),
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "usage-1", p256().usage(KeyUsage.keyEncipherment)),
                 "keyUsage lacks digitalSignature");
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "eku-1", p256().purposes(KeyPurposeId.id_kp_codeSigning)),
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "eku-1", p256().purposes(KeyPurposeId.id_kp_codeSigning)),
                 "extendedKeyUsage");
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "p521-1",
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "p521-1",
                 LeafCertificates.Spec.device(LeafCertificates.ec("secp521r1"))), "neither P-256 nor P-384");
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "rsa1024-1",
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "rsa1024-1",
                 LeafCertificates.Spec.device(LeafCertificates.rsa(1024))), "RSA key of 1024 bits");
-        assertLeafRefused(LeafCertificates.issue(plantIssuing, "ed25519-1",
+        assertLeafRefused(LeafCertificates.issue(plant.issuing, "ed25519-1",
                 LeafCertificates.Spec.device(LeafCertificates.ed25519())), "Ed");
         // what a device leaf may be
-        assertAccepted(LeafCertificates.issue(plantIssuing, "p384-1", LeafCertificates.Spec.device(LeafCertificates.ec("secp384r1"))));
-        assertAccepted(LeafCertificates.issue(plantIssuing, "rsa2048-1", LeafCertificates.Spec.device(LeafCertificates.rsa(2048))));
-        assertAccepted(LeafCertificates.issue(plantIssuing, "server-1", p256().purposes(KeyPurposeId.id_kp_serverAuth)));
-        assertAccepted(LeafCertificates.issue(plantIssuing, "nousage-1", p256().usage(null).purposes((KeyPurposeId[]) null)));
+        assertAccepted(LeafCertificates.issue(plant.issuing, "p384-1", LeafCertificates.Spec.device(LeafCertificates.ec("secp384r1"))));
+        assertAccepted(LeafCertificates.issue(plant.issuing, "rsa2048-1", LeafCertificates.Spec.device(LeafCertificates.rsa(2048))));
+        assertAccepted(LeafCertificates.issue(plant.issuing, "server-1", p256().purposes(KeyPurposeId.id_kp_serverAuth)));
+        assertAccepted(LeafCertificates.issue(plant.issuing, "nousage-1", p256().usage(null).purposes((KeyPurposeId[]) null)));
     }
 
     /** One attest child, proved with this session binding. */
     private static Results.Entry attest(String id, String bindingType, byte[] binding) throws Exception {
-        Child c = new Child(TestPki.leaf(plantIssuing, id, TestPki.Kind.DEVICE, YEAR), Mode.ATTEST);
-        Challenges.Entry e = HubEnrollmentTest.challenge(gateway1, List.of(c)).entries().get(0);
+        Child c = new Child(TestPki.leaf(plant.issuing, id, TestPki.Kind.DEVICE, YEAR), Mode.ATTEST);
+        Challenges.Entry e = HubEnrollmentTest.challenge(plant.gateway1(), List.of(c)).entries().get(0);
         assertNull(e.refused(), e.detail());
         BatchAssembler a = new BatchAssembler(HUB, "gw-001");
         a.add(new SignedBytes.Binding(HUB, "gw-001", e.nonce(), c.credential().certificate().getEncoded()),
                 ProofBatch.ChildProof.attested(e.enrollment(), id, new ProofBatch.Attestation(Instant.ofEpochMilli(System.currentTimeMillis()), "plant-a",
                         bindingType, binding)));
-        ProofBatch batch = a.assemble(Signatures.ES256, HubEnrollmentTest.sign(gw001.key(), a.statement()));
-        return HubEnrollmentTest.single(HubEnrollmentTest.submit(gateway1, batch));
+        ProofBatch batch = a.assemble(Signatures.ES256, HubEnrollmentTest.sign(plant.gw001.key(), a.statement()));
+        return HubEnrollmentTest.single(HubEnrollmentTest.submit(plant.gateway1(), batch));
     }
 
     @Test
@@ -176,27 +163,27 @@ class HubEnrollmentPolicyTest {
         TestCredential lineRoot = TestPki.rootCa("Line-Root", YEAR);
         hub.verifyCa("Line-Root", lineRoot);
         assertEquals(0, hub.admin("ca", "parents", "Line-Root", "--gateways", "gw-001").exit());
-        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(gateway1, "gw-001", gw001, List.of(
+        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(plant.gateway1(), "gw-001", plant.gw001, List.of(
                 new Child(TestPki.leaf(lineRoot, "line-1", TestPki.Kind.DEVICE, YEAR), Mode.RELAY))));
-        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(gateway1, "gw-001", gw001, List.of(
-                new Child(TestPki.leaf(plantIssuing, "plant-side-1", TestPki.Kind.DEVICE, YEAR), Mode.RELAY))));
-        assertTrue(gateway1.publish("d/line-1/telemetry", "{}") < 0x80);
+        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(plant.gateway1(), "gw-001", plant.gw001, List.of(
+                new Child(TestPki.leaf(plant.issuing, "plant-side-1", TestPki.Kind.DEVICE, YEAR), Mode.RELAY))));
+        assertTrue(plant.gateway1().publish("d/line-1/telemetry", "{}") < 0x80);
         assertTrue(childLine("line-1").endsWith("active"), childLine("line-1"));
 
         HubFixture.Result disable = hub.admin("ca", "disable", "Line-Root");
         assertEquals(0, disable.exit(), disable.toString());
         assertTrue(disable.out().contains("1 enrolled child(ren) under it suspended"), disable.out());
-        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "line-1", NOT_AUTHORIZED), "suspended with its CA");
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(plant.gateway1(), "line-1", NOT_AUTHORIZED), "suspended with its CA");
         assertTrue(childLine("line-1").contains("suspended (CA 'Line-Root' is disabled)"), childLine("line-1"));
-        assertTrue(gateway1.publish("d/plant-side-1/telemetry", "{}") < 0x80, "a child of another CA is untouched");
+        assertTrue(plant.gateway1().publish("d/plant-side-1/telemetry", "{}") < 0x80, "a child of another CA is untouched");
 
         HubFixture.Result enable = hub.admin("ca", "enable", "Line-Root");
         assertEquals(0, enable.exit(), enable.toString());
-        assertTrue(pubackOnceApplied(gateway1, "line-1", 0) < 0x80, "restored with its CA");
+        assertTrue(pubackOnceApplied(plant.gateway1(), "line-1", 0) < 0x80, "restored with its CA");
         assertTrue(childLine("line-1").endsWith("active"), childLine("line-1"));
 
         assertEquals(0, hub.admin("ca", "remove", "Line-Root").exit());
-        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(gateway1, "line-1", NOT_AUTHORIZED), "suspended: CA removed");
+        assertEquals(NOT_AUTHORIZED, pubackOnceApplied(plant.gateway1(), "line-1", NOT_AUTHORIZED), "suspended: CA removed");
         assertTrue(childLine("line-1").contains("suspended (its CA was removed)"), childLine("line-1"));
         HubFixture.Result enableUnknown = hub.admin("ca", "enable", "Plant-Root");
         assertTrue(enableUnknown.exit() != 0 && enableUnknown.err().contains("only a disabled CA is enabled"),
@@ -206,16 +193,16 @@ class HubEnrollmentPolicyTest {
     @Test
     void anExpiredChildNoLongerPublishesThroughItsParent() throws Exception {
         Instant now = Instant.now();
-        TestCredential shortLived = TestPki.leaf(plantIssuing, "short-1", TestPki.Kind.DEVICE, now.minusSeconds(60),
+        TestCredential shortLived = TestPki.leaf(plant.issuing, "short-1", TestPki.Kind.DEVICE, now.minusSeconds(60),
                 now.plusSeconds(6));
-        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(gateway1, "gw-001", gw001, List.of(
+        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.enroll(plant.gateway1(), "gw-001", plant.gw001, List.of(
                 new Child(shortLived, Mode.RELAY))));
-        assertTrue(gateway1.publish("d/short-1/telemetry", "{}") < 0x80, "valid: delivered");
+        assertTrue(plant.gateway1().publish("d/short-1/telemetry", "{}") < 0x80, "valid: delivered");
         long wait = shortLived.certificate().getNotAfter().getTime() + 1_500 - System.currentTimeMillis();
         if (wait > 0) {
             Thread.sleep(wait);
         }
-        assertEquals(NOT_AUTHORIZED, gateway1.publish("d/short-1/telemetry", "{}"), "expired: refused");
+        assertEquals(NOT_AUTHORIZED, plant.gateway1().publish("d/short-1/telemetry", "{}"), "expired: refused");
         assertTrue(childLine("short-1").contains("expired"), childLine("short-1"));
     }
 
@@ -229,21 +216,21 @@ class HubEnrollmentPolicyTest {
         assertTrue(add.out().contains("only gateway 'gw-001' may enroll it"), add.out());
         assertTrue(hub.admin("device", "show", "meter-fixed").out().contains("parent     gw-001"));
 
-        Challenges.Entry other = challengeSelfSigned(gateway2, meter).entries().get(0);
+        Challenges.Entry other = challengeSelfSigned(plant.gateway2(), meter).entries().get(0);
         assertEquals(Reason.NOT_ALLOWED_TO_PARENT, other.refused(), other.detail());
         assertTrue(other.detail().contains("parent gateway 'gw-001'"), other.detail());
-        Challenges own = challengeSelfSigned(gateway1, meter);
+        Challenges own = challengeSelfSigned(plant.gateway1(), meter);
         assertNull(own.entries().get(0).refused(), own.entries().get(0).detail());
-        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.submit(gateway1, HubEnrollmentTest.prove("gw-001", gw001.key(), own,
+        HubEnrollmentTest.assertEnrolled(HubEnrollmentTest.submit(plant.gateway1(), HubEnrollmentTest.prove("gw-001", plant.gw001.key(), own,
                 List.of(new Child(meter, Mode.RELAY)), s -> s, null)));
-        assertTrue(gateway1.publish("d/meter-fixed/telemetry", "{}") < 0x80);
+        assertTrue(plant.gateway1().publish("d/meter-fixed/telemetry", "{}") < 0x80);
 
         // the same for a device the operator registered by id under a CA
         assertEquals(0, hub.admin("device", "add", "pump-fixed", "--ca-chain", "--parent", "gw-002").exit());
-        Child pump = new Child(TestPki.leaf(plantIssuing, "pump-fixed", TestPki.Kind.DEVICE, YEAR), Mode.RELAY);
-        Challenges.Entry notIt = HubEnrollmentTest.challenge(gateway1, List.of(pump)).entries().get(0);
+        Child pump = new Child(TestPki.leaf(plant.issuing, "pump-fixed", TestPki.Kind.DEVICE, YEAR), Mode.RELAY);
+        Challenges.Entry notIt = HubEnrollmentTest.challenge(plant.gateway1(), List.of(pump)).entries().get(0);
         assertEquals(Reason.NOT_ALLOWED_TO_PARENT, notIt.refused(), notIt.detail());
-        assertNull(HubEnrollmentTest.challenge(gateway2, List.of(pump)).entries().get(0).refused());
+        assertNull(HubEnrollmentTest.challenge(plant.gateway2(), List.of(pump)).entries().get(0).refused());
 
         HubFixture.Result gatewayParent = hub.admin("device", "add", "gw-x", "--gateway", "--ca-chain", "--parent", "gw-001");
         assertEquals(HubMain.USAGE, gatewayParent.exit(), gatewayParent.toString());
