@@ -13,12 +13,15 @@
  * {@link dev.palisade.api.upstream.CommandHandler}.</li>
  * </ul>
  *
+ * <p>A new link bundle can take over from the running one without a stop-then-start gap:
+ * {@link dev.palisade.api.upstream.LinkHandover} (since 1.2).
+ *
  * <p>Topics follow {@code palisade/v1/<gateway>/…} (DESIGN §5). No method takes a full topic:
  * the link adds the prefix with the gateway id from the gateway's certificate, so that no bundle
  * can publish as another gateway or outside its subtree.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.palisade.api.upstream;
 
 import org.osgi.annotation.bundle.Export;
