@@ -137,8 +137,13 @@ public class DeployUpstreamIT {
             shipped = files.filter(f -> f.getFileName().toString().startsWith("dev.palisade.upstream.mqtt-"))
                     .findFirst().orElseThrow();
         }
+        // A release of the link as a publisher would make it: a higher version (so that the deployer
+        // installs it beside the running one and the new link takes over, LinkHandover) and one more file.
         Path rebuilt = Files.createDirectories(base.resolve("jars")).resolve("upstream-rebuilt.jar");
-        TestArchives.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
+        TestArchives.doctor(shipped, rebuilt, e -> {
+            e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8));
+            e.put("META-INF/MANIFEST.MF", nextMicroVersion(e.get("META-INF/MANIFEST.MF")));
+        });
         Path set = DeployItTools.sign(Path.of(context.getProperty("palisade.home")), base.resolve("keys"),
                 "acme-releases", base.resolve("upstream.zip"), rebuilt);
 
@@ -201,6 +206,22 @@ public class DeployUpstreamIT {
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
     }
 
+    /** The manifest with its Bundle-Version's micro part one higher. */
+    private static byte[] nextMicroVersion(byte[] manifest) {
+        try {
+            java.util.jar.Manifest parsed = new java.util.jar.Manifest(new java.io.ByteArrayInputStream(manifest));
+            java.util.jar.Attributes main = parsed.getMainAttributes();
+            org.osgi.framework.Version v = org.osgi.framework.Version.parseVersion(main.getValue("Bundle-Version"));
+            main.putValue("Bundle-Version", new org.osgi.framework.Version(v.getMajor(), v.getMinor(), v.getMicro() + 1,
+                    v.getQualifier()).toString());
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            parsed.write(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * Where the link's time went in each swap: its own timing lines (one per stop, one per first
      * connection of an instance; docs/upstream.md), in log order — the initial start, then the
@@ -210,6 +231,9 @@ public class DeployUpstreamIT {
         StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap):%n");
         for (String line : Files.readAllLines(log)) {
             int at = line.indexOf("Hub link: stopped ");
+            if (at < 0) {
+                at = line.indexOf("Hub link: handed over to ");
+            }
             if (at < 0) {
                 at = line.indexOf("Hub link: UP ");
                 at = at >= 0 && line.contains("after activation") ? at : -1;
