@@ -178,6 +178,27 @@ public class DeployUpstreamIT {
         long bareMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - bareNanos);
         double bareEnd = nowSeconds();
         Thread.sleep(3_000);
+
+        // Same-run baseline of the side-by-side path: the bare framework's make-before-break, nothing
+        // of the deployer — install the newer link beside the running one, start it, wait until it
+        // is UP (it takes over: LinkHandover), uninstall and refresh the old one.
+        double besideStart = nowSeconds();
+        long besideNanos = System.nanoTime();
+        Bundle beside;
+        try (java.io.InputStream in = Files.newInputStream(rebuilt)) {
+            beside = context.installBundle("it:upstream-beside", in);
+        }
+        beside.start(Bundle.START_TRANSIENT);
+        UpstreamItFixture.await("the new link UP beside the old one", 60, () -> linkUp(beside));
+        long besideMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - besideNanos);
+        link.uninstall();
+        java.util.concurrent.CountDownLatch oldRefreshed = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class)
+                .refreshBundles(List.of(link), e -> oldRefreshed.countDown());
+        assertTrue(oldRefreshed.await(60, TimeUnit.SECONDS));
+        double besideEnd = nowSeconds();
+        Thread.sleep(3_000);
+        assertTrue("the link that took over is still UP", linkUp(beside));
         producing.set(false);
         producer.join(10_000);
         int total = sent.get();
@@ -192,18 +213,37 @@ public class DeployUpstreamIT {
         double baselineGap = longestGap(times, swapStart - 3.5, swapStart);
         double swapGap = longestGap(times, swapStart, swapEnd + 2.0);
         double bareGap = longestGap(times, bareStart, bareEnd + 2.0);
+        double besideGap = longestGap(times, besideStart, besideEnd + 2.0);
         String report = tiny + String.format("messages %d (one every %d ms), lost 0, duplicates %d%n"
                 + "one-bundle set (the link), submit to APPLIED with the health gate (link UP again): %d ms%n"
                 + "  baseline, bare framework swap of the same bundle until the link is UP: %d ms%n"
                 + "longest silence at the hub while the deployer replaced the link: %.1f ms%n"
                 + "  baseline, during the bare framework swap: %.1f ms%n"
+                + "  baseline, during the bare side-by-side swap (install beside, new link UP after %d ms, uninstall"
+                + " the old): %.1f ms%n"
                 + "  baseline, no swap (the 3.5 s before): %.1f ms%n",
                 total, PERIOD_MS, UpstreamItFixture.lines(received).size() - counts.size(),
                 java.time.Duration.between(outcome.submittedAt(), outcome.finishedAt()).toMillis(), bareMillis,
-                swapGap * 1000, bareGap * 1000, baselineGap * 1000);
+                swapGap * 1000, bareGap * 1000, besideMillis, besideGap * 1000, baselineGap * 1000);
         report += linkTimings(Path.of(context.getProperty("palisade.data")).resolve("log/palisade.log"));
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
+    }
+
+    /** @return whether {@code bundle} registered a HubLink that is UP */
+    private boolean linkUp(Bundle bundle) {
+        org.osgi.framework.ServiceReference<?>[] refs = bundle.getRegisteredServices();
+        for (org.osgi.framework.ServiceReference<?> ref : refs == null ? new org.osgi.framework.ServiceReference<?>[0] : refs) {
+            if (List.of((String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)).contains(HubLink.class.getName())) {
+                HubLink found = (HubLink) context.getService(ref);
+                try {
+                    return found != null && found.state() == LinkState.UP;
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+        }
+        return false;
     }
 
     /** The manifest with its Bundle-Version's micro part one higher. */
@@ -228,7 +268,7 @@ public class DeployUpstreamIT {
      * deployer's swap, then the bare framework swap.
      */
     private static String linkTimings(Path log) throws IOException {
-        StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap):%n");
+        StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap, bare side-by-side swap):%n");
         for (String line : Files.readAllLines(log)) {
             int at = line.indexOf("Hub link: stopped ");
             if (at < 0) {

@@ -44,10 +44,17 @@ interface OlderLinks {
     static OlderLinks inRegistry(BundleContext context) {
         long self = context.getBundle().getBundleId();
         return new OlderLinks() {
-            private Collection<ServiceReference<LinkHandover>> older() {
-                List<ServiceReference<LinkHandover>> found = new ArrayList<>();
+            /*
+             * Every registration, not only those Felix finds assignable to this bundle: its
+             * assignability check left the older link out (both revisions import the same API
+             * package, but each registers its own private component class too). The cast below
+             * is the check that matters: the older link's LinkHandover is this bundle's.
+             */
+            private Collection<ServiceReference<?>> older() {
+                List<ServiceReference<?>> found = new ArrayList<>();
                 try {
-                    for (ServiceReference<LinkHandover> ref : context.getServiceReferences(LinkHandover.class, null)) {
+                    ServiceReference<?>[] all = context.getAllServiceReferences(LinkHandover.class.getName(), null);
+                    for (ServiceReference<?> ref : all == null ? new ServiceReference<?>[0] : all) {
                         if (ref.getBundle() != null && ref.getBundle().getBundleId() < self) {
                             found.add(ref);
                         }
@@ -66,10 +73,15 @@ interface OlderLinks {
             @Override
             public String yieldAll(String successor, Duration settle) throws InterruptedException {
                 List<String> reports = new ArrayList<>();
-                for (ServiceReference<LinkHandover> ref : older()) {
-                    LinkHandover older = context.getService(ref);
-                    if (older == null) {
-                        continue; // gone meanwhile
+                for (ServiceReference<?> ref : older()) {
+                    Object service = context.getService(ref);
+                    if (!(service instanceof LinkHandover older)) {
+                        if (service != null) {
+                            context.ungetService(ref);
+                            reports.add("bundle " + ref.getBundle().getBundleId() + " runs a link of another API"
+                                    + " revision: not asked");
+                        }
+                        continue; // gone meanwhile, or not ours to ask
                     }
                     org.osgi.framework.Bundle bundle = ref.getBundle();
                     try {
