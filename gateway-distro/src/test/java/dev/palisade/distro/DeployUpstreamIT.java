@@ -142,7 +142,7 @@ public class DeployUpstreamIT {
         Path rebuilt = Files.createDirectories(base.resolve("jars")).resolve("upstream-rebuilt.jar");
         TestArchives.doctor(shipped, rebuilt, e -> {
             e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8));
-            e.put("META-INF/MANIFEST.MF", nextMicroVersion(e.get("META-INF/MANIFEST.MF")));
+            e.put("META-INF/MANIFEST.MF", TestArchives.withMicroVersionRaised(e.get("META-INF/MANIFEST.MF"), 1));
         });
         Path set = DeployItTools.sign(Path.of(context.getProperty("palisade.home")), base.resolve("keys"),
                 "acme-releases", base.resolve("upstream.zip"), rebuilt);
@@ -189,7 +189,7 @@ public class DeployUpstreamIT {
             beside = context.installBundle("it:upstream-beside", in);
         }
         beside.start(Bundle.START_TRANSIENT);
-        UpstreamItFixture.await("the new link UP beside the old one", 60, () -> linkUp(beside));
+        UpstreamItFixture.await("the new link UP beside the old one", 60, () -> LinkBesideSwaps.linkUp(context, beside));
         long besideMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - besideNanos);
         link.uninstall();
         java.util.concurrent.CountDownLatch oldRefreshed = new java.util.concurrent.CountDownLatch(1);
@@ -198,7 +198,7 @@ public class DeployUpstreamIT {
         assertTrue(oldRefreshed.await(60, TimeUnit.SECONDS));
         double besideEnd = nowSeconds();
         Thread.sleep(3_000);
-        assertTrue("the link that took over is still UP", linkUp(beside));
+        assertTrue("the link that took over is still UP", LinkBesideSwaps.linkUp(context, beside));
         producing.set(false);
         producer.join(10_000);
         int total = sent.get();
@@ -228,38 +228,6 @@ public class DeployUpstreamIT {
         report += linkTimings(Path.of(context.getProperty("palisade.data")).resolve("log/palisade.log"));
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
-    }
-
-    /** @return whether {@code bundle} registered a HubLink that is UP */
-    private boolean linkUp(Bundle bundle) {
-        org.osgi.framework.ServiceReference<?>[] refs = bundle.getRegisteredServices();
-        for (org.osgi.framework.ServiceReference<?> ref : refs == null ? new org.osgi.framework.ServiceReference<?>[0] : refs) {
-            if (List.of((String[]) ref.getProperty(org.osgi.framework.Constants.OBJECTCLASS)).contains(HubLink.class.getName())) {
-                HubLink found = (HubLink) context.getService(ref);
-                try {
-                    return found != null && found.state() == LinkState.UP;
-                } finally {
-                    context.ungetService(ref);
-                }
-            }
-        }
-        return false;
-    }
-
-    /** The manifest with its Bundle-Version's micro part one higher. */
-    private static byte[] nextMicroVersion(byte[] manifest) {
-        try {
-            java.util.jar.Manifest parsed = new java.util.jar.Manifest(new java.io.ByteArrayInputStream(manifest));
-            java.util.jar.Attributes main = parsed.getMainAttributes();
-            org.osgi.framework.Version v = org.osgi.framework.Version.parseVersion(main.getValue("Bundle-Version"));
-            main.putValue("Bundle-Version", new org.osgi.framework.Version(v.getMajor(), v.getMinor(), v.getMicro() + 1,
-                    v.getQualifier()).toString());
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            parsed.write(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /**
