@@ -62,7 +62,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * spool, the link to a real Mosquitto 2 over mutual TLS, Modbus devices on real pymodbus servers
  * over TCP and over RTU (a socat pty pair), the shell and its admin channel — while each Palisade
  * bundle in turn is stopped,
- * updated from its own jar, refreshed and started, {@value #ROUNDS} times. After each round:
+ * updated from its own jar, refreshed and started, {@value #ROUNDS} times (and the link, in addition,
+ * replaced side by side three times, {@link LinkBesideSwaps}). After each round:
  *
  * <ul>
  * <li>no thread of the old revision is alive: none named for the bundle, running its classes
@@ -134,7 +135,7 @@ public class BundleSwapLeakIT {
             Files.copy(jar, leaky, StandardCopyOption.REPLACE_EXISTING);
         }
         return options(DistroOptions.distribution(TestDirectories.shortTempDirectory("palisade-swap-it")),
-                bundle(leaky.toUri().toString()).startLevel(2));
+                bundle(leaky.toUri().toString()).startLevel(2), DeployItTools.testArchivesBundle());
     }
 
     @After
@@ -157,6 +158,11 @@ public class BundleSwapLeakIT {
         for (String bsn : swapOrder()) {
             problems.addAll(swapRepeatedly(bsn, ROUNDS));
             problems.addAll(stillDoesItsJob(bsn));
+        }
+        if (swapOrder().contains(UPSTREAM)) {
+            // The link also replaced as the deployer replaces it: a newer one beside it takes over.
+            problems.addAll(LinkBesideSwaps.run(this, context, hub.work, 3));
+            problems.addAll(stillDoesItsJob(UPSTREAM + " side by side"));
         }
         assertTrue("Updating the Palisade bundles found " + problems.size() + " problem(s):\n- "
                 + String.join("\n- ", problems), problems.isEmpty());
@@ -237,7 +243,7 @@ public class BundleSwapLeakIT {
     }
 
     /** @return what keeps the gateway from doing its job now: a bundle not ACTIVE, a component not satisfied, link, device */
-    private List<String> gatewayProblems() {
+    List<String> gatewayProblems() {
         List<String> problems = new ArrayList<>();
         for (Bundle bundle : palisadeBundles()) {
             if (bundle.getState() != Bundle.ACTIVE) {
@@ -426,7 +432,7 @@ public class BundleSwapLeakIT {
         return added;
     }
 
-    private void refresh(Bundle bundle) throws InterruptedException {
+    void refresh(Bundle bundle) throws InterruptedException {
         CountDownLatch refreshed = new CountDownLatch(1);
         FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
         wiring.refreshBundles(List.of(bundle), event -> {

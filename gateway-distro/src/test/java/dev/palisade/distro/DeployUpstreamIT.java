@@ -137,8 +137,13 @@ public class DeployUpstreamIT {
             shipped = files.filter(f -> f.getFileName().toString().startsWith("dev.palisade.upstream.mqtt-"))
                     .findFirst().orElseThrow();
         }
+        // A release of the link as a publisher would make it: a higher version (so that the deployer
+        // installs it beside the running one and the new link takes over, LinkHandover) and one more file.
         Path rebuilt = Files.createDirectories(base.resolve("jars")).resolve("upstream-rebuilt.jar");
-        TestArchives.doctor(shipped, rebuilt, e -> e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8)));
+        TestArchives.doctor(shipped, rebuilt, e -> {
+            e.put("REBUILT.txt", "rebuilt".getBytes(StandardCharsets.UTF_8));
+            e.put("META-INF/MANIFEST.MF", TestArchives.withMicroVersionRaised(e.get("META-INF/MANIFEST.MF"), 1));
+        });
         Path set = DeployItTools.sign(Path.of(context.getProperty("palisade.home")), base.resolve("keys"),
                 "acme-releases", base.resolve("upstream.zip"), rebuilt);
 
@@ -173,6 +178,27 @@ public class DeployUpstreamIT {
         long bareMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - bareNanos);
         double bareEnd = nowSeconds();
         Thread.sleep(3_000);
+
+        // Same-run baseline of the side-by-side path: the bare framework's make-before-break, nothing
+        // of the deployer — install the newer link beside the running one, start it, wait until it
+        // is UP (it takes over: LinkHandover), uninstall and refresh the old one.
+        double besideStart = nowSeconds();
+        long besideNanos = System.nanoTime();
+        Bundle beside;
+        try (java.io.InputStream in = Files.newInputStream(rebuilt)) {
+            beside = context.installBundle("it:upstream-beside", in);
+        }
+        beside.start(Bundle.START_TRANSIENT);
+        UpstreamItFixture.await("the new link UP beside the old one", 60, () -> LinkBesideSwaps.linkUp(context, beside));
+        long besideMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - besideNanos);
+        link.uninstall();
+        java.util.concurrent.CountDownLatch oldRefreshed = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class)
+                .refreshBundles(List.of(link), e -> oldRefreshed.countDown());
+        assertTrue(oldRefreshed.await(60, TimeUnit.SECONDS));
+        double besideEnd = nowSeconds();
+        Thread.sleep(3_000);
+        assertTrue("the link that took over is still UP", LinkBesideSwaps.linkUp(context, beside));
         producing.set(false);
         producer.join(10_000);
         int total = sent.get();
@@ -187,15 +213,18 @@ public class DeployUpstreamIT {
         double baselineGap = longestGap(times, swapStart - 3.5, swapStart);
         double swapGap = longestGap(times, swapStart, swapEnd + 2.0);
         double bareGap = longestGap(times, bareStart, bareEnd + 2.0);
+        double besideGap = longestGap(times, besideStart, besideEnd + 2.0);
         String report = tiny + String.format("messages %d (one every %d ms), lost 0, duplicates %d%n"
                 + "one-bundle set (the link), submit to APPLIED with the health gate (link UP again): %d ms%n"
                 + "  baseline, bare framework swap of the same bundle until the link is UP: %d ms%n"
                 + "longest silence at the hub while the deployer replaced the link: %.1f ms%n"
                 + "  baseline, during the bare framework swap: %.1f ms%n"
+                + "  baseline, during the bare side-by-side swap (install beside, new link UP after %d ms, uninstall"
+                + " the old): %.1f ms%n"
                 + "  baseline, no swap (the 3.5 s before): %.1f ms%n",
                 total, PERIOD_MS, UpstreamItFixture.lines(received).size() - counts.size(),
                 java.time.Duration.between(outcome.submittedAt(), outcome.finishedAt()).toMillis(), bareMillis,
-                swapGap * 1000, bareGap * 1000, baselineGap * 1000);
+                swapGap * 1000, bareGap * 1000, besideMillis, besideGap * 1000, baselineGap * 1000);
         report += linkTimings(Path.of(context.getProperty("palisade.data")).resolve("log/palisade.log"));
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("palisade.deploy.gap.report")), report);
@@ -207,9 +236,12 @@ public class DeployUpstreamIT {
      * deployer's swap, then the bare framework swap.
      */
     private static String linkTimings(Path log) throws IOException {
-        StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap):%n");
+        StringBuilder lines = new StringBuilder("the link's timing lines (initial start, deployer swap, bare swap, bare side-by-side swap):%n");
         for (String line : Files.readAllLines(log)) {
             int at = line.indexOf("Hub link: stopped ");
+            if (at < 0) {
+                at = line.indexOf("Hub link: handed over to ");
+            }
             if (at < 0) {
                 at = line.indexOf("Hub link: UP ");
                 at = at >= 0 && line.contains("after activation") ? at : -1;

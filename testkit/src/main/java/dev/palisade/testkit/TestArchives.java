@@ -59,6 +59,30 @@ public final class TestArchives {
     }
 
     /**
+     * A bundle manifest with the micro part of its {@code Bundle-Version} raised: a newer release
+     * of the same bundle, as a publisher would ship it (the qualifier is kept).
+     *
+     * @param manifest the bytes of {@code META-INF/MANIFEST.MF}
+     * @param by how much to raise the micro part; positive
+     * @return the new manifest's bytes
+     */
+    public static byte[] withMicroVersionRaised(byte[] manifest, int by) {
+        try {
+            Manifest parsed = new Manifest(new java.io.ByteArrayInputStream(manifest));
+            Attributes main = parsed.getMainAttributes();
+            String[] parts = main.getValue("Bundle-Version").trim().split("\\.", 4);
+            int micro = parts.length > 2 ? Integer.parseInt(parts[2]) : 0;
+            main.putValue("Bundle-Version", (parts[0]) + "." + (parts.length > 1 ? parts[1] : "0") + "." + (micro + by)
+                    + (parts.length > 3 ? "." + parts[3] : ""));
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            parsed.write(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Copies a ZIP (an update set), letting {@code change} alter its entries on the way: to
      * tamper with a signed set, drop its signature, add a file.
      *

@@ -20,8 +20,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttReturnCode;
  * 0, so the broker drops the will), the same background task that sends it, closes the socket and
  * stops Paho's threads, and the same token, complete when all of that is done.
  *
- * <p>Paho is embedded privately in this bundle, so this subclass sees exactly the Paho it was
- * written against ({@code comms} is Paho's protected field).
+ * <p>This bundle imports Paho's internal package only in the one release this subclass was
+ * written against ({@code comms} is Paho's protected field; bnd.bnd pins the version).
  */
 final class HubClient extends MqttAsyncClient {
 

@@ -51,6 +51,8 @@ final class HubSession implements MqttCallback {
     private final Duration holdBack;
     private final Predicate<String> gate;
     private volatile Semaphore window = new Semaphore(0);
+    /** Notified when the last message in flight was acknowledged or released. */
+    private final Object settled = new Object();
     private volatile String endReason;
     private volatile boolean endedByGateway;
 
@@ -104,6 +106,34 @@ final class HubSession implements MqttCallback {
 
     int inFlight() {
         return inFlight.size();
+    }
+
+    /**
+     * Waits until nothing is in flight (every message sent was acknowledged or released), for a
+     * link that hands over: what the hub acknowledged is not sent again by the successor.
+     *
+     * @return whether nothing is in flight now
+     */
+    boolean awaitSettled(Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (settled) {
+            while (!inFlight.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(settled, left);
+            }
+        }
+        return true;
+    }
+
+    private void settledIfEmpty() {
+        if (inFlight.isEmpty()) {
+            synchronized (settled) {
+                settled.notifyAll();
+            }
+        }
     }
 
     /**
@@ -184,6 +214,14 @@ final class HubSession implements MqttCallback {
         if (done == null) {
             return; // already released when the connection ended
         }
+        try {
+            settle(sequence, done, reasonCodes, failure);
+        } finally {
+            settledIfEmpty(); // after the spool knows: a successor may drain right after
+        }
+    }
+
+    private void settle(long sequence, InFlight done, int[] reasonCodes, Throwable failure) {
         int reason = reasonCodes != null && reasonCodes.length > 0 ? reasonCodes[0] : 0;
         if (failure == null && reason < 0x80) {
             done.spool().ack(sequence);
@@ -222,6 +260,7 @@ final class HubSession implements MqttCallback {
                 count++;
             }
         }
+        settledIfEmpty();
         return count;
     }
 

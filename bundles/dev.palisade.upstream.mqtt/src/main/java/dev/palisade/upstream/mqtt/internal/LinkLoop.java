@@ -10,10 +10,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -34,6 +36,11 @@ final class LinkLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkLoop.class);
     static final byte[] ONLINE = "{\"v\":1,\"state\":\"online\"}".getBytes(StandardCharsets.UTF_8);
     static final byte[] OFFLINE = "{\"v\":1,\"state\":\"offline\"}".getBytes(StandardCharsets.UTF_8);
+    /**
+     * How long a link taking over lets the older one wait for the hub's acknowledgements of what it
+     * has in flight: a round trip or two on a working link; past it, the rest is sent again.
+     */
+    static final Duration HAND_OVER_SETTLE = Duration.ofMillis(500);
 
     private final MqttLinkComponent link;
     private final LinkSettings settings;
@@ -52,12 +59,25 @@ final class LinkLoop implements Runnable {
     private final PhaseTimer connectPhases = new PhaseTimer();
     /** When the component made this loop (nanoTime): the start of its activation by SCR. */
     private final long createdAt = System.nanoTime();
+    /** The links running beside this one that it takes the hub session over from before it connects. */
+    private final OlderLinks olderLinks;
+    /** Who this link is, for an older link's log when it yields to this one. */
+    private final String self;
+    /** Set when this link yields to a successor ({@link #handOver}): it stops for good. */
+    private volatile String handedOverTo;
+    private volatile Duration handOverSettle = Duration.ZERO;
+    private volatile String handOverReport = "";
+    /** Counted down when a yielding link has closed its connection, or when {@link #run} returns. */
+    private final CountDownLatch released = new CountDownLatch(1);
 
-    LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges) {
+    LinkLoop(MqttLinkComponent link, LinkSettings settings, LinkStats stats, SessionExchanges exchanges,
+            OlderLinks olderLinks, String self) {
         this.link = link;
         this.settings = settings;
         this.stats = stats;
         this.exchanges = exchanges;
+        this.olderLinks = olderLinks;
+        this.self = self;
         this.backoff = new Backoff(settings.backoffMinMillis(), settings.backoffMaxMillis(),
                 n -> ThreadLocalRandom.current().nextLong(n));
     }
@@ -84,13 +104,45 @@ final class LinkLoop implements Runnable {
     }
 
     void stop() {
-        stopRequestedAt = System.nanoTime();
+        if (running) {
+            stopRequestedAt = System.nanoTime();
+        }
         running = false;
         wake();
     }
 
+    /**
+     * Yields to a successor ({@link dev.palisade.api.upstream.LinkHandover}): stops draining,
+     * waits up to {@code settle} for the hub's acknowledgements of what is in flight, DISCONNECT
+     * without the offline status, and the loop ends for good. Returns when the loop has ended.
+     *
+     * @param ended how long to wait for the loop to end, beyond {@code settle}
+     * @return what happened, for the successor's log
+     */
+    String handOver(String successor, Duration settle, Duration ended) throws InterruptedException {
+        synchronized (this) {
+            if (handedOverTo == null && running) {
+                handOverSettle = settle;
+                handedOverTo = successor;
+                stop();
+            }
+        }
+        if (!released.await(settle.plus(ended).toMillis(), TimeUnit.MILLISECONDS)) {
+            return "did not stop within " + settle.plus(ended).toMillis() + " ms";
+        }
+        return handedOverTo == null ? "had stopped already" : handOverReport;
+    }
+
     @Override
     public void run() {
+        try {
+            loop();
+        } finally {
+            released.countDown();
+        }
+    }
+
+    private void loop() {
         long startedAt = System.nanoTime();
         boolean firstConnection = true;
         while (running) {
@@ -137,16 +189,22 @@ final class LinkLoop implements Runnable {
             stats.connectedSince = null;
             long stopAt = stopRequestedAt;
             PhaseTimer stopPhases = new PhaseTimer(!running && stopAt != 0L ? stopAt : System.nanoTime());
+            String successor = handedOverTo;
             if (current != null) {
-                current.end(reason);
-                teardown(current, !running || current.endedByGateway(), stopPhases);
+                current.end(successor != null ? "handed over to " + successor : reason);
+                teardown(current, !running || current.endedByGateway(), successor != null, stopPhases);
             }
-            if (!running && stopAt != 0L) {
+            if (successor != null) {
+                handOverReport = "yielded in " + millisSince(stopAt) + " ms (" + stopPhases + ")";
+                released.countDown(); // the successor may CONNECT now; the rest is this loop's own business
+                LOG.info("Hub link: handed over to {}: stopped {} ms after its request ({})", successor,
+                        millisSince(stopAt), stopPhases);
+            } else if (!running && stopAt != 0L) {
                 LOG.info("Hub link: stopped {} ms after the stop request ({})", millisSince(stopAt), stopPhases);
             }
             exchanges.failAll(running ? Reason.LINK_DOWN : Reason.CLOSED, "the link to the hub went down: " + reason);
             if (!running) {
-                link.changeState(LinkState.DOWN, "stopped");
+                link.changeState(LinkState.DOWN, successor != null ? "handed over to " + successor : "stopped");
                 return;
             }
             stats.error(reason);
@@ -169,6 +227,15 @@ final class LinkLoop implements Runnable {
         X509TrustManager trust = HubTrust.forHub(settings.trustDomain(), settings.anchorsFile(), link::trustService, host);
         SSLContext context = identity.sslContext(new TrustManager[] {trust}, settings.jsseProvider());
         phases.mark("TLS context");
+        // Taking over from an older link beside this one (a side-by-side replacement): connect and
+        // make the handshake now, while it still drains; a failure here leaves it running.
+        PreparedTls prepared = null;
+        if (olderLinks.present()) {
+            URI uri = URI.create(settings.uri());
+            prepared = PreparedTls.open(context, host, uri.getPort() < 0 ? 8883 : uri.getPort(),
+                    (int) TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds()));
+            phases.mark("TCP+TLS beside the older link");
+        }
 
         // MemoryPersistence: the spool is the persistence; Paho's file store would cost ~25x
         // in throughput for nothing. The client id is the gateway id from the certificate.
@@ -180,14 +247,23 @@ final class LinkLoop implements Runnable {
             client = new HubClient(settings.uri(), identity.gatewayId(), new MemoryPersistence(), threads.executor());
         } catch (Exception | Error e) {
             threads.shutdown();
+            if (prepared != null) {
+                prepared.closeIfUnused();
+            }
             throw e;
         }
         phases.mark("Paho client");
         HubSession created = new HubSession(client, threads, topics, stats, exchanges, heldKeys, settings.holdBack(),
                 link::mayDrain);
         client.setCallback(created);
-        MqttConnectionOptions options = connectionOptions(settings, context, topics);
+        MqttConnectionOptions options = prepared != null ? connectionOptions(settings, prepared.socketFactory(), topics)
+                : connectionOptions(settings, context, topics);
         try {
+            if (prepared != null) {
+                String yielded = olderLinks.yieldAll(self, HAND_OVER_SETTLE);
+                phases.mark("older link's yield");
+                LOG.info("Hub link: took over from the older link ({})", yielded);
+            }
             threads.nudge(true);
             IMqttToken connected = client.connect(options);
             connected.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.connectTimeoutSeconds() + 5L));
@@ -218,16 +294,24 @@ final class LinkLoop implements Runnable {
             client.publish(topics.status(), new MqttMessage(ONLINE, 1, true, null));
             return created;
         } catch (Exception e) {
-            teardown(created, false, new PhaseTimer());
+            if (prepared != null) {
+                prepared.closeIfUnused();
+            }
+            teardown(created, false, false, new PhaseTimer());
             throw e;
         }
     }
 
     /** How the link connects: TLS with TCP_NODELAY, no automatic reconnect, a clean session, its will. */
     static MqttConnectionOptions connectionOptions(LinkSettings settings, SSLContext context, Topics topics) {
-        MqttConnectionOptions options = new MqttConnectionOptions();
         // Nagle off: without it a CONNECT (or an answer behind a PUBACK) waited for a delayed ACK, up to 40 ms.
-        options.setSocketFactory(new NoDelaySocketFactory(context.getSocketFactory()));
+        return connectionOptions(settings, new NoDelaySocketFactory(context.getSocketFactory()), topics);
+    }
+
+    /** The same with the sockets of {@code sockets}: a {@link PreparedTls} connection (TCP_NODELAY too). */
+    static MqttConnectionOptions connectionOptions(LinkSettings settings, SSLSocketFactory sockets, Topics topics) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setSocketFactory(sockets);
         options.setHttpsHostnameVerificationEnabled(true);
         options.setAutomaticReconnect(false);
         options.setCleanStart(true);
@@ -238,11 +322,26 @@ final class LinkLoop implements Runnable {
         return options;
     }
 
-    /** Ends a connection: back to the spool whatever was in flight, then close Paho's threads. */
-    private void teardown(HubSession ended, boolean graceful, PhaseTimer phases) {
+    /**
+     * Ends a connection: back to the spool whatever was in flight, then close Paho's threads.
+     *
+     * @param graceful a clean DISCONNECT (the gateway ends it), not just a close
+     * @param handingOver a successor connects right after: wait for in-flight acknowledgements
+     *        instead of publishing the offline status
+     */
+    private void teardown(HubSession ended, boolean graceful, boolean handingOver, PhaseTimer phases) {
         phases.mark("drain ended");
         try {
-            if (graceful && ended.client.isConnected()) {
+            if (graceful && handingOver && ended.client.isConnected()) {
+                // No offline status: the successor publishes online a few milliseconds later, and
+                // the hub should not see the gateway flap. What the hub acknowledges now is not
+                // sent again by the successor; the rest goes back to the spool below.
+                boolean settled = ended.awaitSettled(handOverSettle);
+                phases.mark(settled ? "settled" : "settle timed out");
+                ended.threads.nudge(true);
+                ended.client.disconnectPromptly().waitForCompletion(3_000);
+                phases.mark("DISCONNECT");
+            } else if (graceful && ended.client.isConnected()) {
                 // A clean DISCONNECT suppresses the will, so say offline ourselves first. The hub
                 // acknowledges in order, so once it has acknowledged this status every telemetry
                 // publish before it is acknowledged too: no quiesce time is needed in DISCONNECT

@@ -9,6 +9,7 @@ import dev.palisade.api.identity.GatewayIdentity;
 import dev.palisade.api.trust.TrustService;
 import dev.palisade.api.upstream.CommandHandler;
 import dev.palisade.api.upstream.HubLink;
+import dev.palisade.api.upstream.LinkHandover;
 import dev.palisade.api.upstream.LinkListener;
 import dev.palisade.api.upstream.LinkState;
 import dev.palisade.api.upstream.Spool;
@@ -24,6 +25,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -51,9 +54,9 @@ import org.slf4j.LoggerFactory;
  */
 @Component(name = MqttLinkComponent.PID, configurationPid = MqttLinkComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
-        service = {HubLink.class, HealthIndicator.class, MqttLinkComponent.class})
+        service = {HubLink.class, HealthIndicator.class, LinkHandover.class, MqttLinkComponent.class})
 @Designate(ocd = LinkConfig.class)
-public final class MqttLinkComponent implements HubLink, HealthIndicator {
+public final class MqttLinkComponent implements HubLink, HealthIndicator, LinkHandover {
 
     static final String PID = "dev.palisade.upstream.mqtt";
     static final String COMPONENT = "upstream";
@@ -91,9 +94,23 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
     private final Thread thread;
     private volatile LinkState state = LinkState.DOWN;
     private volatile String detail = "starting";
+    /** SCR's context of this component ({@code null} outside OSGi): to disable itself once it has yielded. */
+    private final ComponentContext context;
+    /** Set once this link has yielded to a successor: it reports that instead of a reconnect. */
+    private volatile String successor;
+
+    /** For tests outside OSGi: no other link beside this one. */
+    MqttLinkComponent(LinkConfig config) {
+        this(config, null, OlderLinks.NONE, "a link outside OSGi");
+    }
 
     @Activate
-    public MqttLinkComponent(LinkConfig config) {
+    public MqttLinkComponent(LinkConfig config, ComponentContext context) {
+        this(config, context, OlderLinks.inRegistry(context.getBundleContext()), describe(context.getBundleContext().getBundle()));
+    }
+
+    MqttLinkComponent(LinkConfig config, ComponentContext context, OlderLinks olderLinks, String self) {
+        this.context = context;
         LinkSettings checked = null;
         String error = null;
         try {
@@ -112,8 +129,8 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
             return;
         }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "palisade-upstream-timer"));
-        this.loop = new LinkLoop(this, checked,
-                stats, new SessionExchanges(router, timer, checked.commandTimeout(), stats));
+        this.loop = new LinkLoop(this, checked, stats, new SessionExchanges(router, timer, checked.commandTimeout(), stats),
+                olderLinks, self);
         this.thread = new Thread(loop, "palisade-upstream-link");
     }
 
@@ -146,6 +163,35 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
             timer.shutdownNow();
         }
         listeners.close();
+    }
+
+    private static String describe(Bundle bundle) {
+        return bundle.getSymbolicName() + " " + bundle.getVersion() + " (bundle " + bundle.getBundleId() + ")";
+    }
+
+    // --- LinkHandover ---
+
+    /**
+     * Ends this link's session for a successor (see {@link LinkHandover}), then disables this
+     * component, so that its services (this one, {@link HubLink}, the {@code upstream} health
+     * indicator) leave the registry and the successor's are the only ones; SCR does that
+     * asynchronously, and the bundle's next start enables it again.
+     */
+    @Override
+    public String yieldTo(String successor, Duration settle) throws InterruptedException {
+        Objects.requireNonNull(successor, "successor");
+        if (settle == null || settle.isNegative()) {
+            throw new IllegalArgumentException("settle must not be negative, got " + settle);
+        }
+        if (loop == null) {
+            return "not configured: no session";
+        }
+        this.successor = successor;
+        String report = loop.handOver(successor, settle, Duration.ofSeconds(10));
+        if (context != null) {
+            context.disableComponent(PID);
+        }
+        return report;
     }
 
     // --- HubLink ---
@@ -189,7 +235,10 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator {
         String missing = configError != null ? configError : missingPrerequisite();
         Health health;
         String summary;
-        if (missing != null) {
+        if (successor != null) {
+            health = Health.DOWN;
+            summary = "handed over to " + successor + "; this link has stopped";
+        } else if (missing != null) {
             health = Health.DOWN;
             summary = missing;
         } else if (state == LinkState.UP) {

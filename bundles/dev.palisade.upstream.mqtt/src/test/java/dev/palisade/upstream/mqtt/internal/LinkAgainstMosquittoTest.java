@@ -56,11 +56,15 @@ class LinkAgainstMosquittoTest {
     }
 
     private MqttLinkComponent link(Mosquitto hub, MemorySpool spool, Map<String, Object> extra) {
+        return link(hub, spool, extra, OlderLinks.NONE);
+    }
+
+    private MqttLinkComponent link(Mosquitto hub, MemorySpool spool, Map<String, Object> extra, OlderLinks older) {
         Map<String, Object> config = new HashMap<>(Map.of("hub.uri", hub.uri(),
                 "hub.trust.anchors", TestPki.writePem(dir.resolve("hub-anchors.pem"), PKI.ca).toString(),
                 "backoff.min.ms", 200L, "backoff.max.ms", 1_000L, "inflight.window", 64));
         config.putAll(extra);
-        MqttLinkComponent component = new MqttLinkComponent(Configs.link(config));
+        MqttLinkComponent component = new MqttLinkComponent(Configs.link(config), null, older, "the successor under test");
         component.bindForTest(SoftHsmGateway.get(PKI), spool, null);
         return component;
     }
@@ -234,6 +238,97 @@ class LinkAgainstMosquittoTest {
         assertEquals(count, observer.distinct());
         assertEquals(expectedChecksum(count), observer.checksum());
         assertTrue(observer.duplicates() <= 64, "duplicates " + observer.duplicates() + " exceed the window of 64");
+    }
+
+    /** The older link of a side-by-side replacement, as the registry would give it to a new one. */
+    private static OlderLinks olderLink(MqttLinkComponent older, List<String> reports) {
+        return new OlderLinks() {
+            @Override
+            public boolean present() {
+                return older.state() != LinkState.DOWN;
+            }
+
+            @Override
+            public String yieldAll(String successor, Duration settle) throws InterruptedException {
+                String report = older.yieldTo(successor, settle);
+                reports.add(report);
+                return report;
+            }
+        };
+    }
+
+    /**
+     * The make-before-break replacement ({@link dev.palisade.api.upstream.LinkHandover}): a new
+     * link beside a running one, mid-stream, takes over — the old one settles what it has in
+     * flight and DISCONNECTs cleanly, the hub sees no offline status, and every message arrives
+     * exactly once (what the old link had acknowledged is not sent again).
+     */
+    @Test
+    void aNewLinkTakesOverFromARunningOneLosingNothingAndSayingNoOffline() throws Exception {
+        broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0).start();
+        observer = new Observer(broker.uri(), PKI, "hub-observer").connect(ROOT + "d/+/telemetry", ROOT + "status");
+        int count = 20_000;
+        MemorySpool spool = spoolWith(count);
+        MqttLinkComponent old = link(broker, spool, Map.of());
+        try {
+            await("some messages at the hub", 60, () -> observer.distinct() >= 1_000);
+            int statusesBefore = observer.statuses.size();
+            List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+            link = link(broker, spool, Map.of(), olderLink(old, reports));
+            await("the new link UP", 60, () -> link.state() == LinkState.UP);
+            assertTrue(spool.depth() > 0, "the hand-over came mid-stream");
+
+            assertEquals(LinkState.DOWN, old.state());
+            assertEquals(Health.DOWN, old.health().health());
+            assertTrue(old.health().summary().contains("handed over to the successor under test"), old.health().summary());
+            assertEquals(1, reports.size(), reports.toString());
+            assertTrue(reports.get(0).startsWith("yielded in "), reports.toString());
+            assertEquals(reports.get(0), old.yieldTo("someone else", Duration.ZERO), "a second yield changes nothing");
+
+            await("the spool empty", 120, () -> spool.depth() == 0 && spool.inFlightCount() == 0);
+            observer.awaitDistinct(count, 10);
+            assertEquals(count, observer.distinct());
+            assertEquals(expectedChecksum(count), observer.checksum());
+            assertEquals(0, observer.duplicates(), "what the old link had acknowledged was sent again");
+            List<String> statusesAfter = observer.statuses.subList(statusesBefore, observer.statuses.size());
+            assertTrue(statusesAfter.stream().noneMatch(status -> status.contains("offline")),
+                    "the hub saw the gateway offline during the hand-over: " + statusesAfter);
+            assertTrue(statusesAfter.stream().anyMatch(status -> status.contains("online")), statusesAfter.toString());
+            String log = broker.log();
+            assertTrue(log.contains("Client gw-test disconnected."), "the old link's clean DISCONNECT: " + log);
+            assertTrue(!log.contains("gw-test closed its connection"), "no abrupt close (the will): " + log);
+            assertTrue(!log.contains("already connected"), "no session taken over at the broker: " + log);
+        } finally {
+            old.deactivate();
+        }
+    }
+
+    /**
+     * A new link that cannot make its connection (here: it does not trust the hub) never asks the
+     * running one to yield: the old link keeps draining, nothing is lost.
+     */
+    @Test
+    void aNewLinkThatCannotConnectLeavesTheRunningOneAlone() throws Exception {
+        broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0).start();
+        observer = new Observer(broker.uri(), PKI, "hub-observer").connect(ROOT + "d/+/telemetry");
+        int count = 5_000;
+        MemorySpool spool = spoolWith(count);
+        MqttLinkComponent old = link(broker, spool, Map.of());
+        try {
+            await("the old link UP", 60, () -> old.state() == LinkState.UP);
+            List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+            TestPki other = new TestPki("some-other-ca");
+            link = link(broker, spool, Map.of("hub.trust.anchors", TestPki.writePem(dir.resolve("other.pem"), other.ca)
+                    .toString()), olderLink(old, reports));
+            await("the new link's refused connection", 20, () -> link.stats().lastError.contains("is not trusted by"));
+            await("the spool empty", 120, () -> spool.depth() == 0 && spool.inFlightCount() == 0);
+            assertEquals(LinkState.UP, old.state());
+            assertTrue(reports.isEmpty(), "the old link was asked to yield: " + reports);
+            observer.awaitDistinct(count, 10);
+            assertEquals(count, observer.distinct());
+        } finally {
+            old.deactivate();
+        }
     }
 
     @Test
