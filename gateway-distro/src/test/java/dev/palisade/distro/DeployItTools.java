@@ -43,6 +43,27 @@ final class DeployItTools {
                 + System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * The resources of a test bundle with one immediate DS component, {@code componentName},
+     * implemented by a class of {@code dev.palisade.distro.deployit} (java.lang only, copied from
+     * the probe as a class file, so that the bundle needs no imports).
+     */
+    static Map<String, byte[]> component(String componentName, Class<?> implementation) throws IOException {
+        String classFile = implementation.getName().replace('.', '/') + ".class";
+        byte[] bytes;
+        try (InputStream in = implementation.getClassLoader().getResourceAsStream(classFile)) {
+            if (in == null) {
+                throw new IOException(classFile + " is not in the test probe");
+            }
+            bytes = in.readAllBytes();
+        }
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.4.0\" name=\"" + componentName + "\""
+                + " immediate=\"true\"><implementation class=\"" + implementation.getName() + "\"/>"
+                + "</scr:component>\n";
+        return Map.of("OSGI-INF/component.xml", xml.getBytes(StandardCharsets.UTF_8), classFile, bytes);
+    }
+
     /** Runs bin/palisade with {@code arguments}; fails the test with its output unless it exits 0. */
     static String palisade(Path home, Path workDir, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
