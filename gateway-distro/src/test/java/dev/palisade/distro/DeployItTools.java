@@ -44,6 +44,26 @@ final class DeployItTools {
     }
 
     /**
+     * A copy of a bundle jar with manifest headers set (e.g. a higher Bundle-Version, a new
+     * header) and everything else as it was: a rebuild of a distribution bundle.
+     */
+    static Path rebuilt(Path jar, Path out, Map<String, String> headers) throws IOException {
+        Files.createDirectories(out.getParent());
+        return TestArchives.doctor(jar, out, entries -> {
+            java.util.jar.Manifest manifest;
+            try {
+                manifest = new java.util.jar.Manifest(new java.io.ByteArrayInputStream(entries.get("META-INF/MANIFEST.MF")));
+                headers.forEach(manifest.getMainAttributes()::putValue);
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                manifest.write(bytes);
+                entries.put("META-INF/MANIFEST.MF", bytes.toByteArray());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(jar + " has no readable manifest", e);
+            }
+        });
+    }
+
+    /**
      * The resources of a test bundle with one immediate DS component, {@code componentName},
      * implemented by a class of {@code dev.palisade.distro.deployit} (java.lang only, copied from
      * the probe as a class file, so that the bundle needs no imports).

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Applier {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+    /** The modification time recorded for content no bundle runs: no bundle's time is negative. */
+    private static final long NOT_INSTALLED = -1L;
 
     private final BundleOps ops;
     private final DeployStore store;
@@ -194,7 +196,27 @@ final class Applier {
         for (Change c : changes) {
             Optional<Bundle> b = ops.find(c.symbolicName());
             if (c.newJar() != null) {
-                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.map(Bundle::getLastModified).orElse(-1L));
+                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.map(Bundle::getLastModified).orElse(NOT_INSTALLED));
+            } else {
+                store.forgetInstalled(c.symbolicName());
+            }
+        }
+    }
+
+    /**
+     * At the start after a crash that interrupted the recording of an apply (journal phase
+     * {@code COMMITTING}): remembers the content the apply installed without claiming that the
+     * framework runs it. The framework cache was cleared at this process start, so the framework
+     * runs the factory bundles: recording their modification times (as {@link #recordInstalled}
+     * does) would make {@link #reconcile} believe they run the new content and leave the factory
+     * jars running until the next restart. Recorded as not yet installed, the content is put back
+     * by {@link #reconcile} (if the deploy bundle alone was restarted, the content runs already
+     * and {@link #reconcile} updates it with the same jar: one needless restart of that bundle).
+     */
+    void recordToReapply(List<Change> changes) throws IOException {
+        for (Change c : changes) {
+            if (c.newJar() != null) {
+                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), NOT_INSTALLED);
             } else {
                 store.forgetInstalled(c.symbolicName());
             }

@@ -189,10 +189,11 @@ final class UpdateRunner {
                 Instant started = Instant.parse(journal.getProperty("startedAt"));
                 if ("COMMITTING".equals(journal.getProperty("phase"))) {
                     LOG.warn("Update {} was interrupted while it was being recorded; completing it", id);
+                    // Not commitUpdate: the framework runs the factory bundles now (Applier.recordToReapply).
+                    applier.recordToReapply(changes);
                     if (update) {
-                        commitUpdate(record, set, changes);
+                        store.commitAppliedRecord(record, set, changes);
                     } else {
-                        applier.recordInstalled(changes);
                         DeployStore.deleteTree(record);
                     }
                     finish(new DeployOutcome(id, DeployStatus.APPLIED, null, null, "applied " + summary(changes)
