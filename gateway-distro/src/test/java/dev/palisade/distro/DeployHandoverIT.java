@@ -10,16 +10,25 @@ import dev.palisade.api.deploy.DeployOutcome;
 import dev.palisade.api.deploy.DeployStatus;
 import dev.palisade.api.deploy.Deployer;
 import dev.palisade.api.deploy.RollbackCause;
+import dev.palisade.api.upstream.HubLink;
 import dev.palisade.api.upstream.LinkHandover;
+import dev.palisade.api.upstream.LinkState;
 import dev.palisade.distro.deployit.FailingComponent;
 import dev.palisade.distro.deployit.QuietComponent;
+import dev.palisade.distro.deployit.Yielding;
+import dev.palisade.distro.deployit.YieldingComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -35,6 +44,9 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.Version;
 
@@ -77,10 +89,16 @@ public class DeployHandoverIT {
     /** A signed set of one test bundle declaring the hand-over, with a component of {@code implementation}. */
     private Path set(String name, String version, Class<?> implementation, Map<String, String> extraHeaders)
             throws Exception {
+        return set(name, version, DeployItTools.component(name + ".component", implementation), extraHeaders);
+    }
+
+    /** A signed set of one test bundle declaring the hand-over (unless {@code extraHeaders} say otherwise). */
+    private Path set(String name, String version, Map<String, byte[]> components, Map<String, String> extraHeaders)
+            throws Exception {
         Map<String, String> headers = new HashMap<>(HANDOVER);
-        headers.put("Service-Component", "OSGI-INF/component.xml");
+        headers.put("Service-Component", "OSGI-INF/*.xml");
         headers.putAll(extraHeaders);
-        Map<String, byte[]> resources = new HashMap<>(DeployItTools.component(name + ".component", implementation));
+        Map<String, byte[]> resources = new HashMap<>(components);
         resources.put("build.txt", (name + " " + version + " " + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
         Path jar = DeployItTools.bundle(jars(), name, version, headers, resources);
         Path home = Path.of(context.getProperty("palisade.home"));
@@ -128,6 +146,9 @@ public class DeployHandoverIT {
                 return;
             }
             String entry = type(event.getType()) + " " + b.getBundleId() + " " + b.getVersion();
+            if (event.getType() == BundleEvent.STOPPING) {
+                entry += " yielded=" + Boolean.getBoolean(YieldingComponent.YIELDED + b.getBundleId());
+            }
             if (event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.STARTED) {
                 List<String> revisions = new ArrayList<>();
                 for (Bundle other : context.getBundles()) {
@@ -197,8 +218,8 @@ public class DeployHandoverIT {
                 "STARTED " + fresh.getBundleId() + " 1.1.0 with [1.0.0=ACTIVE, 1.1.0=ACTIVE]"));
         assertEquals("the old one was stopped once, after the new one started: " + events.log, 1,
                 events.count("STOPPING", old));
-        assertTrue(events.log.toString(), events.log.indexOf("STOPPING " + old.getBundleId() + " 1.0.0")
-                > events.log.indexOf("STARTED " + fresh.getBundleId() + " 1.1.0 with [1.0.0=ACTIVE, 1.1.0=ACTIVE]"));
+        assertTrue(events.log.toString(), indexOf(events.log, "STOPPING " + old.getBundleId() + " 1.0.0")
+                > indexOf(events.log, "STARTED " + fresh.getBundleId() + " 1.1.0 with [1.0.0=ACTIVE, 1.1.0=ACTIVE]"));
         String history = GatewayChecks.execute(commands, "palisade:deploy history");
         assertTrue(history, history.contains("side by side"));
 
@@ -213,13 +234,16 @@ public class DeployHandoverIT {
     }
 
     @Test
-    public void aNewRevisionWhoseComponentFailsIsRemovedAndTheOldOneStartedAgain() throws Exception {
+    public void aNewRevisionWhoseComponentFailsIsRemovedAndTheOldOneThatYieldedStartedAgain() throws Exception {
         String name = "it.handover.failing";
-        Bundle old = firstRevision(name);
+        Bundle old = firstYieldingRevision(name, 0);
         Events events = listen(name);
         DeployOutcome outcome;
         try {
-            outcome = apply(set(name, "1.1.0", FailingComponent.class, Map.of()));
+            // The new revision makes the old one yield (as a new link does), and fails.
+            Map<String, byte[]> components = new HashMap<>(yielding(name, 0));
+            components.putAll(DeployItTools.component(name + ".component", FailingComponent.class));
+            outcome = apply(set(name, "1.1.0", components, YIELDING));
         } finally {
             context.removeBundleListener(events);
         }
@@ -234,7 +258,92 @@ public class DeployHandoverIT {
         assertEquals("the old one was restarted (a link that yielded reconnects only then): " + events.log, 1,
                 events.count("STOPPING", old));
         assertEquals(events.log.toString(), 1, events.count("STARTED", old));
+        waitUntil("the old revision, which yielded, offers its hand-over again (a link: connects again)",
+                () -> offers(old, Yielding.class.getName()));
         assertEquals(List.of(), GatewayChecks.bundleProblems(context));
+    }
+
+    @Test
+    public void withTheLinkUpTheOldRevisionIsRemovedOnlyAfterItHandedOver() throws Exception {
+        String name = "it.handover.yield";
+        // The gate waits for the hand-over when the link was UP before: a link that is UP.
+        Dictionary<String, Object> ranking = new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 1000));
+        ServiceRegistration<HubLink> upLink = context.registerService(HubLink.class, new HubLink() {
+            @Override
+            public LinkState state() {
+                return LinkState.UP;
+            }
+
+            @Override
+            public CompletionStage<byte[]> request(String suffix, byte[] payload, Duration timeout) {
+                return CompletableFuture.failedFuture(new IllegalStateException("a test link"));
+            }
+        }, ranking);
+        try {
+            Bundle old = firstYieldingRevision(name, 1000);
+            Events events = listen(name);
+            DeployOutcome outcome;
+            try {
+                outcome = apply(set(name, "1.1.0", yielding(name, 0), YIELDING));
+            } finally {
+                context.removeBundleListener(events);
+            }
+            assertEquals(outcome.toString(), DeployStatus.APPLIED, outcome.status());
+            assertTrue(outcome.detail(), outcome.detail().contains("side by side"));
+            assertEquals(Bundle.UNINSTALLED, old.getState());
+            assertEquals("the old revision took 1 s to yield and was stopped only after it had: " + events.log,
+                    "STOPPING " + old.getBundleId() + " 1.0.0 yielded=true",
+                    events.log.stream().filter(e -> e.startsWith("STOPPING " + old.getBundleId() + " ")).findFirst()
+                            .orElse("no STOPPING"));
+            Bundle fresh = installed(name).get(0);
+            assertTrue("the new revision offers the hand-over now", offers(fresh, Yielding.class.getName()));
+        } finally {
+            upLink.unregister();
+        }
+    }
+
+    /** Headers of a bundle whose hand-over contract is {@link Yielding}, and who can run its component. */
+    private static final Map<String, String> YIELDING = Map.of(LinkHandover.HEADER, Yielding.class.getName(),
+            "Import-Package", "org.osgi.framework,org.osgi.service.component");
+
+    private static Map<String, byte[]> yielding(String name, long delayMs) throws Exception {
+        return DeployItTools.component(name + ".yielding", YieldingComponent.class,
+                Map.of("yield.delay.ms", Long.toString(delayMs)));
+    }
+
+    /** Installs version 1.0.0 of {@code name} with a {@link YieldingComponent} through the deployer. */
+    private Bundle firstYieldingRevision(String name, long yieldDelayMs) throws Exception {
+        DeployOutcome first = apply(set(name, "1.0.0", yielding(name, yieldDelayMs), YIELDING));
+        assertEquals(first.toString(), DeployStatus.APPLIED, first.status());
+        List<Bundle> bundles = installed(name);
+        assertEquals(1, bundles.size());
+        waitUntil(name + " 1.0.0 offers its hand-over", () -> offers(bundles.get(0), Yielding.class.getName()));
+        return bundles.get(0);
+    }
+
+    private static int indexOf(List<String> log, String prefix) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean offers(Bundle bundle, String objectClass) {
+        ServiceReference<?>[] registered = bundle.getRegisteredServices();
+        return registered != null && Arrays.stream(registered)
+                .anyMatch(r -> Arrays.asList((String[]) r.getProperty(Constants.OBJECTCLASS)).contains(objectClass));
+    }
+
+    private static void waitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test

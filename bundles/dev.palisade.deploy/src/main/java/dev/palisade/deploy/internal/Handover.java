@@ -5,14 +5,17 @@ import dev.palisade.api.upstream.LinkHandover;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * bundles that declare {@link LinkHandover#HEADER} (the hub link: the new link prepares its TLS
  * connection and then asks the old one to yield, so that the data gap is a DISCONNECT/CONNECT
  * exchange instead of a stop, an update and a cold connect). The deployer knows only the header,
- * never which bundle declares it.
+ * never which bundle declares it. The header's value names the service through which a running
+ * revision hands over (the link's {@link LinkHandover}): with the link UP before, the gate also
+ * waits until the old revision no longer registers it, i.e. has yielded — else the gate could pass
+ * on the old link, still UP, and stop it in the middle of the hand-over.
  *
  * <p>A failure before the new revision starts leaves the old one untouched (never stopped). A
  * failure after it started removes the new revision and starts the old bundle again: a link that
@@ -188,6 +194,13 @@ final class Handover {
         Bundle old = ops.find(name).orElseThrow(() -> new IllegalStateException(name + " is not installed"));
         String oldName = name + " " + old.getVersion();
         HealthGate.Before before = gate.snapshot(List.of(old));
+        // The header's value names the service through which the running revision hands over: it
+        // registers one while it could, and unregisters it once it yielded (LinkHandover). With the
+        // link UP before, the new revision must take the session over, so the gate also waits for
+        // that; with the link not UP there is no session to hand over (a new link that cannot reach
+        // the hub does not ask the old one to yield), and the old one is stopped as in place.
+        String contract = declared(old).handover();
+        boolean handOver = before.linkUp() && stillOffers(old, contract);
         Bundle fresh;
         try {
             fresh = ops.installBeside(name, Path.of(change.newJar()));
@@ -215,12 +228,19 @@ final class Handover {
                 return rollBack(fresh, old, new Applier.Failure(Applier.classify(e), freshName + " did not start: "
                         + BundleOps.rootMessage(e)), stages);
             }
+            if (handOver) {
+                LOG.info("Changing {}: waiting for the running {} to hand over to {} (it registers {} until it did)", name,
+                        old.getVersion(), fresh.getVersion(), contract);
+            }
             stages.reached(DeployProgress.Stage.HEALTH_GATE, "side by side: " + freshName + " runs beside " + oldName
                     + "; waiting up to " + gateTimeout.toSeconds() + " s for the components, the health checks and"
                     + " the link");
+            Supplier<List<String>> handedOver = handOver ? () -> stillOffers(old, contract)
+                    ? List.of("the running " + oldName + " has not handed over yet: it still registers " + contract)
+                    : List.of() : List::of;
             Optional<Applier.Failure> unhealthy = gate.await(List.of(fresh), before, gateTimeout,
-                    HealthGate.STILL_WAITING_EVERY, waiting -> stages.reached(DeployProgress.Stage.HEALTH_GATE, waiting))
-                    .map(f -> new Applier.Failure(f.cause(), f.detail()));
+                    HealthGate.STILL_WAITING_EVERY, waiting -> stages.reached(DeployProgress.Stage.HEALTH_GATE, waiting),
+                    handedOver).map(f -> new Applier.Failure(f.cause(), f.detail()));
             if (unhealthy.isPresent()) {
                 return rollBack(fresh, old, unhealthy.get(), stages);
             }
@@ -304,6 +324,25 @@ final class Handover {
             Thread.currentThread().interrupt();
             LOG.warn("Refreshing after removing {} was interrupted", what);
         }
+    }
+
+    /** @return whether {@code bundle} registers a service named {@code contract} */
+    private static boolean stillOffers(Bundle bundle, String contract) {
+        ServiceReference<?>[] services;
+        try {
+            services = bundle.getRegisteredServices();
+        } catch (IllegalStateException uninstalled) {
+            return false;
+        }
+        if (services == null) {
+            return false;
+        }
+        for (ServiceReference<?> service : services) {
+            if (Arrays.asList((String[]) service.getProperty(Constants.OBJECTCLASS)).contains(contract)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
