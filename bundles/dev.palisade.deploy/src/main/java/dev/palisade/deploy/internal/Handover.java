@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -80,11 +82,13 @@ final class Handover {
      * bundle per name and version; a downgrade, such as a rollback, goes in place), the running one
      * with no other bundle wired to it and no exported package (removing it must restart nothing).
      *
-     * @param running the bundle a change replaces as it runs now, empty if none is installed
+     * @param runningNow the bundle a change replaces as it runs now, empty if none is installed
      * @param incoming what the new jar of a change declares (only asked for changes with a new jar)
      */
-    static Decision decide(List<Change> changes, Function<Change, Optional<Running>> running,
+    static Decision decide(List<Change> changes, Function<Change, Optional<Running>> runningNow,
             Function<Change, Revision> incoming) {
+        Map<Change, Optional<Running>> asked = new HashMap<>(); // each bundle's wiring looked at once
+        Function<Change, Optional<Running>> running = c -> asked.computeIfAbsent(c, runningNow);
         boolean declared = false;
         for (Change c : changes) {
             boolean newDeclares = c.newJar() != null && incoming.apply(c).handover() != null;
