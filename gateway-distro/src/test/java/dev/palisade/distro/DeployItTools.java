@@ -43,6 +43,71 @@ final class DeployItTools {
                 + System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * A copy of a bundle jar with manifest headers set (e.g. a higher Bundle-Version, a new
+     * header) and everything else as it was: a rebuild of a distribution bundle.
+     */
+    static Path rebuilt(Path jar, Path out, Map<String, String> headers) throws IOException {
+        Files.createDirectories(out.getParent());
+        return TestArchives.doctor(jar, out, entries -> {
+            java.util.jar.Manifest manifest;
+            try {
+                manifest = new java.util.jar.Manifest(new java.io.ByteArrayInputStream(entries.get("META-INF/MANIFEST.MF")));
+                headers.forEach(manifest.getMainAttributes()::putValue);
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                manifest.write(bytes);
+                entries.put("META-INF/MANIFEST.MF", bytes.toByteArray());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(jar + " has no readable manifest", e);
+            }
+        });
+    }
+
+    /**
+     * The resources of a test bundle with one immediate DS component, {@code componentName}, in
+     * {@code OSGI-INF/<componentName>.xml} (header {@code Service-Component: OSGI-INF/*.xml}),
+     * implemented by a class of {@code dev.palisade.distro.deployit} copied from the probe as a
+     * class file with the interfaces it implements, each provided as a service. The class uses
+     * java.lang only unless the bundle imports what it needs.
+     *
+     * @param properties component properties (type String)
+     */
+    static Map<String, byte[]> component(String componentName, Class<?> implementation, Map<String, String> properties)
+            throws IOException {
+        Map<String, byte[]> resources = new java.util.HashMap<>();
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.4.0\" name=\"" + componentName + "\""
+                + " immediate=\"true\"><implementation class=\"" + implementation.getName() + "\"/>");
+        properties.forEach((k, v) -> xml.append("<property name=\"").append(k).append("\" value=\"").append(v)
+                .append("\"/>"));
+        copyClass(implementation, resources);
+        if (implementation.getInterfaces().length > 0) {
+            xml.append("<service>");
+            for (Class<?> provided : implementation.getInterfaces()) {
+                xml.append("<provide interface=\"").append(provided.getName()).append("\"/>");
+                copyClass(provided, resources);
+            }
+            xml.append("</service>");
+        }
+        xml.append("</scr:component>\n");
+        resources.put("OSGI-INF/" + componentName + ".xml", xml.toString().getBytes(StandardCharsets.UTF_8));
+        return resources;
+    }
+
+    static Map<String, byte[]> component(String componentName, Class<?> implementation) throws IOException {
+        return component(componentName, implementation, Map.of());
+    }
+
+    private static void copyClass(Class<?> type, Map<String, byte[]> resources) throws IOException {
+        String classFile = type.getName().replace('.', '/') + ".class";
+        try (InputStream in = type.getClassLoader().getResourceAsStream(classFile)) {
+            if (in == null) {
+                throw new IOException(classFile + " is not in the test probe");
+            }
+            resources.put(classFile, in.readAllBytes());
+        }
+    }
+
     /** Runs bin/palisade with {@code arguments}; fails the test with its output unless it exits 0. */
     static String palisade(Path home, Path workDir, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();

@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Applier {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+    /** The modification time recorded for content no bundle runs: no bundle's time is negative. */
+    private static final long NOT_INSTALLED = -1L;
 
     private final BundleOps ops;
     private final DeployStore store;
     private final HealthGate gate;
     private final Duration gateTimeout;
     private final Bundle self;
+    private final Handover handover;
 
     Applier(BundleOps ops, DeployStore store, HealthGate gate, Duration gateTimeout, Bundle self) {
         this.ops = ops;
@@ -41,6 +44,7 @@ final class Applier {
         this.gate = gate;
         this.gateTimeout = gateTimeout;
         this.self = self;
+        this.handover = new Handover(ops, gate, gateTimeout);
     }
 
     /** Why an apply failed after it had changed something; everything was put back. */
@@ -96,12 +100,45 @@ final class Applier {
     }
 
     /**
+     * Whether {@code changes} would be applied side by side ({@link Handover#decide}), as the
+     * framework is now.
+     */
+    Handover.Decision decide(List<Change> changes) {
+        return Handover.decide(changes, c -> ops.find(c.symbolicName()).map(b -> new Handover.Running(
+                Handover.declared(b), isActive(b), BundleOps.isFragment(b), ops.dependents(b), BundleOps.exports(b))),
+                c -> {
+                    try {
+                        return Handover.declared(Path.of(c.newJar()));
+                    } catch (IOException e) {
+                        // The set was verified, so this is unexpected; in place reports it properly.
+                        LOG.warn("Cannot read the manifest of {}: {}", c.newJar(), e.getMessage());
+                        return new Handover.Revision(Version.emptyVersion, null);
+                    }
+                });
+    }
+
+    /** {@link #execute(List, Handover.Decision, StageListener)} as {@link #decide} decides now. */
+    Optional<Failure> execute(List<Change> changes, StageListener stages) throws InterruptedException {
+        return execute(changes, decide(changes), stages);
+    }
+
+    /**
      * Carries out {@code changes}, then the health gate; on any failure puts the previous jars back.
-     * The caller has written the journal.
+     * The caller has written the journal. A set {@code how} says is applied side by side goes
+     * through {@link Handover#replace}, any other in place: stop, update, refresh, start.
      *
+     * @param how {@link #decide}'s decision for {@code changes}, taken just before
      * @return empty if applied and healthy, else why it was rolled back
      */
-    Optional<Failure> execute(List<Change> changes, StageListener stages) throws InterruptedException {
+    Optional<Failure> execute(List<Change> changes, Handover.Decision how, StageListener stages)
+            throws InterruptedException {
+        if (how.sideBySide()) {
+            LOG.info("Applying side by side (make-before-break): {}", how.reason());
+            return handover.replace(changes.get(0), stages);
+        }
+        if (how.declared()) {
+            LOG.info("Applying in place, not side by side: {}", how.reason());
+        }
         List<Bundle> existing = new ArrayList<>();
         for (Change c : changes) {
             if (c.previousJar() != null) {
@@ -159,7 +196,27 @@ final class Applier {
         for (Change c : changes) {
             Optional<Bundle> b = ops.find(c.symbolicName());
             if (c.newJar() != null) {
-                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.map(Bundle::getLastModified).orElse(-1L));
+                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), b.map(Bundle::getLastModified).orElse(NOT_INSTALLED));
+            } else {
+                store.forgetInstalled(c.symbolicName());
+            }
+        }
+    }
+
+    /**
+     * At the start after a crash that interrupted the recording of an apply (journal phase
+     * {@code COMMITTING}): remembers the content the apply installed without claiming that the
+     * framework runs it. The framework cache was cleared at this process start, so the framework
+     * runs the factory bundles: recording their modification times (as {@link #recordInstalled}
+     * does) would make {@link #reconcile} believe they run the new content and leave the factory
+     * jars running until the next restart. Recorded as not yet installed, the content is put back
+     * by {@link #reconcile} (if the deploy bundle alone was restarted, the content runs already
+     * and {@link #reconcile} updates it with the same jar: one needless restart of that bundle).
+     */
+    void recordToReapply(List<Change> changes) throws IOException {
+        for (Change c : changes) {
+            if (c.newJar() != null) {
+                store.recordInstalled(c.symbolicName(), Path.of(c.newJar()), NOT_INSTALLED);
             } else {
                 store.forgetInstalled(c.symbolicName());
             }
@@ -294,7 +351,7 @@ final class Applier {
         return bundles;
     }
 
-    private static RollbackCause classify(Exception e) {
+    static RollbackCause classify(Exception e) {
         if (e instanceof BundleException be) {
             return switch (be.getType()) {
                 case BundleException.RESOLVE_ERROR, BundleException.MANIFEST_ERROR,

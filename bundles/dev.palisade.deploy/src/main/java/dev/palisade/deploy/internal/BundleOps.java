@@ -17,6 +17,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 
@@ -87,6 +89,46 @@ final class BundleOps {
         try (InputStream in = Files.newInputStream(jar)) {
             return context.installBundle(LOCATION_PREFIX + symbolicName, in);
         }
+    }
+
+    /**
+     * Installs {@code jar} as a new bundle beside an installed one of the same name (another
+     * version), at a location of its own: {@code palisade-deploy:NAME@VERSION}, with a suffix if a
+     * bundle already has that location (a location names one bundle: installing at a taken one
+     * would return that bundle instead).
+     */
+    Bundle installBeside(String symbolicName, Path jar) throws IOException, BundleException {
+        String base = LOCATION_PREFIX + symbolicName + "@" + Handover.declared(jar).version();
+        String location = base;
+        for (int i = 2; context.getBundle(location) != null; i++) {
+            location = base + "#" + i;
+        }
+        try (InputStream in = Files.newInputStream(jar)) {
+            return context.installBundle(location, in);
+        }
+    }
+
+    /** @return the other bundles wired to {@code bundle}, which a refresh of it would restart */
+    List<String> dependents(Bundle bundle) {
+        List<String> names = new ArrayList<>();
+        for (Bundle b : dependencyClosure(List.of(bundle))) {
+            if (!b.equals(bundle)) {
+                names.add(b.getSymbolicName() + " " + b.getVersion());
+            }
+        }
+        return names;
+    }
+
+    /** @return the packages {@code bundle} exports */
+    static List<String> exports(Bundle bundle) {
+        BundleRevision revision = bundle.adapt(BundleRevision.class);
+        List<String> packages = new ArrayList<>();
+        if (revision != null) {
+            for (BundleCapability c : revision.getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
+                packages.add(String.valueOf(c.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE)));
+            }
+        }
+        return packages;
     }
 
     /** @return the bundles that refreshing {@code bundles} would stop and start again */

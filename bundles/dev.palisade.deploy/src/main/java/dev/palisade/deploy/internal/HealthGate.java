@@ -94,6 +94,15 @@ final class HealthGate {
      */
     Optional<Failure> await(Collection<Bundle> bundles, Before before, Duration timeout, Duration reportEvery,
             Consumer<String> stillWaiting) throws InterruptedException {
+        return await(bundles, before, timeout, reportEvery, stillWaiting, List::of);
+    }
+
+    /**
+     * Waits for the gate and for {@code alsoWaitFor} to name nothing more (what it names is
+     * reported and fails the gate at the timeout like any other problem).
+     */
+    Optional<Failure> await(Collection<Bundle> bundles, Before before, Duration timeout, Duration reportEvery,
+            Consumer<String> stillWaiting, Supplier<List<String>> alsoWaitFor) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextReport = System.nanoTime() + reportEvery.toNanos();
         List<String> problems;
@@ -118,6 +127,7 @@ final class HealthGate {
                     problems.add("health " + report.component() + " is " + report.health() + ": " + report.summary());
                 }
             }
+            problems.addAll(alsoWaitFor.get());
             HubLink l = link.get();
             if (before.linkUp() && (l == null || l.state() != LinkState.UP)) {
                 problems.add("the upstream link was UP and is " + (l == null ? "not registered" : l.state()));

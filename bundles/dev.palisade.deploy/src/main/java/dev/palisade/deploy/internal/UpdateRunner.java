@@ -93,10 +93,12 @@ final class UpdateRunner {
                     + " signed by " + set.info().publisher().getName() + ": " + summary(changes));
             Properties journal = journal(id, "update", submitted, started, record, set.info(), changes);
             store.writeJournal(journal);
-            LOG.info("Update {} applying {} ({}), signed by {}", id, summary(changes), set.info().sha256(),
+            Handover.Decision how = applier.decide(changes);
+            String applying = summary(changes) + (how.sideBySide() ? " side by side" : "");
+            LOG.info("Update {} applying {} ({}), signed by {}", id, applying, set.info().sha256(),
                     set.info().publisher().getName());
-            DeployProgress.report(progress, id, DeployProgress.Stage.APPLYING, summary(changes));
-            Optional<Applier.Failure> failure = applier.execute(changes, (stage, detail) ->
+            DeployProgress.report(progress, id, DeployProgress.Stage.APPLYING, applying);
+            Optional<Applier.Failure> failure = applier.execute(changes, how, (stage, detail) ->
                     DeployProgress.report(progress, id, stage, detail));
             if (failure.isPresent()) {
                 store.clearJournal();
@@ -108,7 +110,8 @@ final class UpdateRunner {
             store.writeJournal(journal);
             commitUpdate(record, set.info(), changes);
             DeployOutcome outcome = finish(new DeployOutcome(id, DeployStatus.APPLIED, null, null,
-                    "applied " + summary(changes), set.info(), submitted, started, clock.instant()));
+                    "applied " + applying + (how.sideBySide() ? " (" + how.reason() + ")" : ""), set.info(), submitted,
+                    started, clock.instant()));
             store.clearJournal();
             return outcome;
         } finally {
@@ -186,10 +189,11 @@ final class UpdateRunner {
                 Instant started = Instant.parse(journal.getProperty("startedAt"));
                 if ("COMMITTING".equals(journal.getProperty("phase"))) {
                     LOG.warn("Update {} was interrupted while it was being recorded; completing it", id);
+                    // Not commitUpdate: the framework runs the factory bundles now (Applier.recordToReapply).
+                    applier.recordToReapply(changes);
                     if (update) {
-                        commitUpdate(record, set, changes);
+                        store.commitAppliedRecord(record, set, changes);
                     } else {
-                        applier.recordInstalled(changes);
                         DeployStore.deleteTree(record);
                     }
                     finish(new DeployOutcome(id, DeployStatus.APPLIED, null, null, "applied " + summary(changes)

@@ -84,6 +84,27 @@ class HealthGateTest {
     }
 
     @Test
+    void alsoWaitsForWhatTheCallerNamesAndFailsWithItAtTheTimeout() throws Exception {
+        HealthGate.Before before = gate.snapshot(List.of());
+        AtomicReference<List<String>> pending = new AtomicReference<>(List.of("the running acme.link 1.0.0 has not handed over"));
+        Optional<HealthGate.Failure> failure = gate.await(List.of(), before, Duration.ofMillis(200), Duration.ofSeconds(10),
+                waiting -> { }, pending::get);
+        assertEquals(RollbackCause.HEALTH_GATE, failure.orElseThrow().cause());
+        assertTrue(failure.get().detail().contains("acme.link 1.0.0 has not handed over"), failure.get().detail());
+
+        new Thread(() -> {
+            try {
+                Thread.sleep(150);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pending.set(List.of());
+        }).start();
+        assertEquals(Optional.empty(), gate.await(List.of(), before, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                waiting -> { }, pending::get));
+    }
+
+    @Test
     void aLinkThatWasDownNeedNotComeUp() throws Exception {
         link.set(LinkState.DOWN);
         HealthGate.Before before = gate.snapshot(List.of());
