@@ -195,8 +195,6 @@ final class LinkLoop implements Runnable {
                 teardown(current, !running || current.endedByGateway(), successor != null, stopPhases);
             }
             if (successor != null) {
-                handOverReport = "yielded in " + millisSince(stopAt) + " ms (" + stopPhases + ")";
-                released.countDown(); // the successor may CONNECT now; the rest is this loop's own business
                 LOG.info("Hub link: handed over to {}: stopped {} ms after its request ({})", successor,
                         millisSince(stopAt), stopPhases);
             } else if (!running && stopAt != 0L) {
@@ -260,6 +258,7 @@ final class LinkLoop implements Runnable {
                 : connectionOptions(settings, context, topics);
         try {
             if (prepared != null) {
+                threads.prestart();
                 String yielded = olderLinks.yieldAll(self, HAND_OVER_SETTLE);
                 phases.mark("older link's yield");
                 LOG.info("Hub link: took over from the older link ({})", yielded);
@@ -358,9 +357,15 @@ final class LinkLoop implements Runnable {
         } catch (Exception e) {
             LOG.info("Hub link: clean disconnect failed ({}); closing", LinkErrors.describe(e));
         }
-        int released = ended.releaseAll();
-        if (released > 0) {
-            LOG.info("Hub link: {} unacknowledged messages returned to the spool", released);
+        int returned = ended.releaseAll();
+        if (handingOver) {
+            // The connection is closed and the spool has everything back: the successor may CONNECT
+            // now; closing Paho's client and threads is this link's own business.
+            handOverReport = "yielded in " + millisSince(stopRequestedAt) + " ms (" + phases + ")";
+            released.countDown();
+        }
+        if (returned > 0) {
+            LOG.info("Hub link: {} unacknowledged messages returned to the spool", returned);
         }
         try {
             if (ended.client.isConnected()) {

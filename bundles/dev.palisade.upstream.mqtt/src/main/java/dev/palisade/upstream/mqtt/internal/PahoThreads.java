@@ -58,6 +58,14 @@ final class PahoThreads {
         return pool;
     }
 
+    /**
+     * Starts all the pool's threads now: a link taking over from an older one does it before the
+     * older one yields, so that Paho's connect in the data gap does not make them one by one.
+     */
+    void prestart() {
+        pool.prestartAllCoreThreads();
+    }
+
     /** Starts or stops waking Paho's start/stop polls. */
     synchronized void nudge(boolean on) {
         if (on && nudging == null && !pool.isShutdown()) {
