@@ -259,6 +259,7 @@ final class LinkLoop implements Runnable {
         try {
             if (prepared != null) {
                 threads.prestart();
+                phases.mark("Paho threads");
                 String yielded = olderLinks.yieldAll(self, HAND_OVER_SETTLE);
                 phases.mark("older link's yield");
                 LOG.info("Hub link: took over from the older link ({})", yielded);

@@ -173,7 +173,7 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator, LinkHa
 
     /**
      * Ends this link's session for a successor (see {@link LinkHandover}), then disables this
-     * component, so that its services (this one, {@link HubLink}, the {@code upstream} health
+     * component (on a thread of its own, which ends with it), so that its services (this one, {@link HubLink}, the {@code upstream} health
      * indicator) leave the registry and the successor's are the only ones; SCR does that
      * asynchronously, and the bundle's next start enables it again.
      */
@@ -189,7 +189,12 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator, LinkHa
         this.successor = successor;
         String report = loop.handOver(successor, settle, Duration.ofSeconds(10));
         if (context != null) {
-            context.disableComponent(PID);
+            // Not on the successor's thread: disabling deactivates this component, whose deactivate
+            // waits for the link thread, which may still be closing Paho's client — time the
+            // successor would otherwise spend before its CONNECT. The thread ends with the disable.
+            Thread disabler = new Thread(() -> context.disableComponent(PID), "palisade-upstream-handover");
+            disabler.setDaemon(true);
+            disabler.start();
         }
         return report;
     }
