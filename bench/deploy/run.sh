@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Hot-swap benchmark, end to end on the real distribution: the upstream link bundle replaced by a
 # signed one-bundle update set while telemetry flows at 500 messages/s to a real Mosquitto (mutual
-# TLS, gateway key on SoftHSM2). Prints the apply time and the longest silence at the hub, each
-# with its same-run baseline (a bare framework swap of the same bundle; the same load without a
-# swap). The run also asserts that no message is lost (DeployUpstreamIT), and prints the link's
+# TLS, gateway key on SoftHSM2). The set's link is one micro version higher, so the deployer
+# replaces it side by side (make-before-break, docs/deploy.md). Prints the apply time and the
+# longest silence at the hub, each with its same-run baselines (the bare framework swap of the
+# same bundle in place and side by side; the same load without a swap). The run also asserts that no message is lost (DeployUpstreamIT), and prints the link's
 # timing lines of each swap (docs/upstream.md, "Reconnecting") with their log time.
 #
 # Usage: bench/deploy/run.sh [RUNS]   (default 3; one gateway boot per run)
