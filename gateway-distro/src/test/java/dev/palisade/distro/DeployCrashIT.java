@@ -85,12 +85,7 @@ public class DeployCrashIT {
         kill();
         deploying.waitFor(30, TimeUnit.SECONDS);
 
-        assertEquals(0, launcher(120, "start").exitCode);
-        waitFor(() -> !Files.exists(journal), 120);
-        Result history = launcher(60, "deploy", "history");
-        assertTrue(history.toString(), history.out.lines().findFirst().orElse("").contains("ROLLED_BACK INTERRUPTED"));
-        Result list = launcher(60, "deploy", "list");
-        assertTrue("the previous set is in effect and running: " + list, list.out.contains("it.crash 1.0.0 ACTIVE"));
+        restartRollsBackTheInterruptedApply(journal, "it.crash 1.0.0 ACTIVE");
         Result status = launcher(60, "status");
         // Every bundle runs; the status says that the last update did not take, and why.
         assertTrue(status.toString(), status.out.startsWith("Palisade ") && status.out.contains(": DEGRADED"));
@@ -124,12 +119,7 @@ public class DeployCrashIT {
         kill();
         deploying.waitFor(30, TimeUnit.SECONDS);
 
-        assertEquals(0, launcher(120, "start").exitCode);
-        waitFor(() -> !Files.exists(journal), 120);
-        Result history = launcher(60, "deploy", "history");
-        assertTrue(history.toString(), history.out.lines().findFirst().orElse("").contains("ROLLED_BACK INTERRUPTED"));
-        Result list = launcher(60, "deploy", "list");
-        assertTrue("the previous bundle is in effect and running: " + list, list.out.contains("it.crash.sbs 1.0.0 ACTIVE"));
+        restartRollsBackTheInterruptedApply(journal, "it.crash.sbs 1.0.0 ACTIVE");
         assertEquals("exactly the bundles of before, one it.crash.sbs", bundlesBefore,
                 bundlesLine(launcher(60, "status").out));
     }
@@ -279,5 +269,19 @@ public class DeployCrashIT {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Starts the gateway again after a kill mid-apply and checks that it rolled the apply back:
+     * the journal gone, the history's newest entry ROLLED_BACK INTERRUPTED, {@code running} in
+     * {@code deploy list}.
+     */
+    private void restartRollsBackTheInterruptedApply(Path journal, String running) throws Exception {
+        assertEquals(0, launcher(120, "start").exitCode);
+        waitFor(() -> !Files.exists(journal), 120);
+        Result history = launcher(60, "deploy", "history");
+        assertTrue(history.toString(), history.out.lines().findFirst().orElse("").contains("ROLLED_BACK INTERRUPTED"));
+        Result list = launcher(60, "deploy", "list");
+        assertTrue("the previous set is in effect and running: " + list, list.out.contains(running));
     }
 }

@@ -188,23 +188,28 @@ public class DeployHandoverIT {
         }
     }
 
-    private Events listen(String name) {
+    /** An apply's outcome and the bundle events of its bundle meanwhile. */
+    private record Watched(DeployOutcome outcome, Events events) {
+    }
+
+    /** Applies {@code set} while recording the bundle events of the bundles named {@code name}. */
+    private Watched applyWatching(String name, Path set) throws Exception {
         Events events = new Events(context, name);
         context.addBundleListener(events);
-        return events;
+        try {
+            return new Watched(apply(set), events);
+        } finally {
+            context.removeBundleListener(events);
+        }
     }
 
     @Test
     public void aHigherVersionDeclaringTheHandoverRunsBesideTheOldOneBeforeTheOldOneGoes() throws Exception {
         String name = "it.handover.up";
         Bundle old = firstRevision(name);
-        Events events = listen(name);
-        DeployOutcome outcome;
-        try {
-            outcome = apply(set(name, "1.1.0", QuietComponent.class, Map.of()));
-        } finally {
-            context.removeBundleListener(events);
-        }
+        Watched watched = applyWatching(name, set(name, "1.1.0", QuietComponent.class, Map.of()));
+        DeployOutcome outcome = watched.outcome();
+        Events events = watched.events();
         assertEquals(outcome.toString(), DeployStatus.APPLIED, outcome.status());
         assertTrue(outcome.detail(), outcome.detail().contains("updated " + name + " side by side"));
         List<Bundle> now = installed(name);
@@ -237,16 +242,12 @@ public class DeployHandoverIT {
     public void aNewRevisionWhoseComponentFailsIsRemovedAndTheOldOneThatYieldedStartedAgain() throws Exception {
         String name = "it.handover.failing";
         Bundle old = firstYieldingRevision(name, 0);
-        Events events = listen(name);
-        DeployOutcome outcome;
-        try {
-            // The new revision makes the old one yield (as a new link does), and fails.
-            Map<String, byte[]> components = new HashMap<>(yielding(name, 0));
-            components.putAll(DeployItTools.component(name + ".component", FailingComponent.class));
-            outcome = apply(set(name, "1.1.0", components, YIELDING));
-        } finally {
-            context.removeBundleListener(events);
-        }
+        // The new revision makes the old one yield (as a new link does), and fails.
+        Map<String, byte[]> components = new HashMap<>(yielding(name, 0));
+        components.putAll(DeployItTools.component(name + ".component", FailingComponent.class));
+        Watched watched = applyWatching(name, set(name, "1.1.0", components, YIELDING));
+        DeployOutcome outcome = watched.outcome();
+        Events events = watched.events();
         assertEquals(outcome.toString(), DeployStatus.ROLLED_BACK, outcome.status());
         assertEquals(outcome.detail(), RollbackCause.ACTIVATION, outcome.rollbackCause());
         assertTrue(outcome.detail(), outcome.detail().contains(name + ".component")
@@ -281,13 +282,9 @@ public class DeployHandoverIT {
         }, ranking);
         try {
             Bundle old = firstYieldingRevision(name, 1000);
-            Events events = listen(name);
-            DeployOutcome outcome;
-            try {
-                outcome = apply(set(name, "1.1.0", yielding(name, 0), YIELDING));
-            } finally {
-                context.removeBundleListener(events);
-            }
+            Watched watched = applyWatching(name, set(name, "1.1.0", yielding(name, 0), YIELDING));
+            DeployOutcome outcome = watched.outcome();
+            Events events = watched.events();
             assertEquals(outcome.toString(), DeployStatus.APPLIED, outcome.status());
             assertTrue(outcome.detail(), outcome.detail().contains("side by side"));
             assertEquals(Bundle.UNINSTALLED, old.getState());
@@ -350,13 +347,10 @@ public class DeployHandoverIT {
     public void aNewRevisionThatDoesNotResolveIsRemovedAndTheOldOneWasNeverStopped() throws Exception {
         String name = "it.handover.unresolved";
         Bundle old = firstRevision(name);
-        Events events = listen(name);
-        DeployOutcome outcome;
-        try {
-            outcome = apply(set(name, "1.1.0", QuietComponent.class, Map.of("Import-Package", "it.handover.nowhere")));
-        } finally {
-            context.removeBundleListener(events);
-        }
+        Watched watched = applyWatching(name, set(name, "1.1.0", QuietComponent.class,
+                Map.of("Import-Package", "it.handover.nowhere")));
+        DeployOutcome outcome = watched.outcome();
+        Events events = watched.events();
         assertEquals(outcome.toString(), DeployStatus.ROLLED_BACK, outcome.status());
         assertEquals(outcome.detail(), RollbackCause.RESOLUTION, outcome.rollbackCause());
         assertTrue(outcome.detail(), outcome.detail().contains("it.handover.nowhere")
@@ -373,13 +367,9 @@ public class DeployHandoverIT {
     public void theSameVersionWithTheHeaderIsUpdatedInPlace() throws Exception {
         String name = "it.handover.same";
         Bundle old = firstRevision(name);
-        Events events = listen(name);
-        DeployOutcome outcome;
-        try {
-            outcome = apply(set(name, "1.0.0", QuietComponent.class, Map.of("X-Rebuilt", "yes")));
-        } finally {
-            context.removeBundleListener(events);
-        }
+        Watched watched = applyWatching(name, set(name, "1.0.0", QuietComponent.class, Map.of("X-Rebuilt", "yes")));
+        DeployOutcome outcome = watched.outcome();
+        Events events = watched.events();
         assertEquals(outcome.toString(), DeployStatus.APPLIED, outcome.status());
         assertFalse(outcome.detail(), outcome.detail().contains("side by side"));
         assertEquals("the same bundle, updated", List.of(old), installed(name));
