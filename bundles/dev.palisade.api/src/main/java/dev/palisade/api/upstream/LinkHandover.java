@@ -21,6 +21,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>Registered by the link component while it is active. A link that has yielded unregisters its
  * services (its component disables itself); it connects again only when its bundle is started
  * again (the deployer does that when it rolls back a replacement whose successor failed).
+ *
+ * <p>Whoever can get this service can take the gateway off the hub until the link bundle is
+ * started again, as whoever can stop a bundle can: like every Palisade service it trusts the
+ * installed bundles, and signed update sets keep other code out (docs/identity.md).
  */
 @ProviderType
 public interface LinkHandover {
