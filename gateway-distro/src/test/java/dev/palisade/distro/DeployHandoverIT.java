@@ -265,6 +265,27 @@ public class DeployHandoverIT {
     }
 
     @Test
+    public void aNewRevisionThatFailsBeforeAskingLeavesTheOldOneRunningUntouched() throws Exception {
+        String name = "it.handover.unasked";
+        Bundle old = firstYieldingRevision(name, 0);
+        // The new revision fails without asking the old one to yield (as a new link that cannot reach the hub).
+        Watched watched = applyWatching(name, set(name, "1.1.0",
+                DeployItTools.component(name + ".component", FailingComponent.class), YIELDING));
+        DeployOutcome outcome = watched.outcome();
+        Events events = watched.events();
+        assertEquals(outcome.toString(), DeployStatus.ROLLED_BACK, outcome.status());
+        assertEquals(outcome.detail(), RollbackCause.ACTIVATION, outcome.rollbackCause());
+        assertTrue(outcome.detail(), outcome.detail().contains("side by side: the new revision was removed, " + name
+                + " 1.0.0 kept running (it never handed over)"));
+        assertEquals(List.of(old), installed(name));
+        assertEquals(Bundle.ACTIVE, old.getState());
+        assertEquals("the old one, never asked to yield, was not restarted: " + events.log, 0,
+                events.count("STOPPING", old));
+        assertTrue("it still offers its hand-over", offers(old, Yielding.class.getName()));
+        assertEquals(List.of(), GatewayChecks.bundleProblems(context));
+    }
+
+    @Test
     public void withTheLinkUpTheOldRevisionIsRemovedOnlyAfterItHandedOver() throws Exception {
         String name = "it.handover.yield";
         // The gate waits for the hand-over when the link was UP before: a link that is UP.

@@ -54,6 +54,9 @@ public interface LinkHandover {
      * @param settle how long to wait for in-flight acknowledgements; not negative
      * @return what happened, one line for the log and the deployer's report; never {@code null}
      * @throws InterruptedException if the calling thread is interrupted while it waits
+     * @throws IllegalStateException if this link did not close its connection in time (it may be
+     *         in the middle of a slow connect): it will stop, but the successor must not CONNECT
+     *         yet and should ask again later
      */
     String yieldTo(String successor, Duration settle) throws InterruptedException;
 }

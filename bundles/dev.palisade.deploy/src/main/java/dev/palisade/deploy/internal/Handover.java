@@ -229,7 +229,7 @@ final class Handover {
             try {
                 fresh.start();
             } catch (BundleException | IllegalStateException e) {
-                return rollBack(fresh, old, new Applier.Failure(Applier.classify(e), freshName + " did not start: "
+                return rollBack(fresh, old, contract, new Applier.Failure(Applier.classify(e), freshName + " did not start: "
                         + BundleOps.rootMessage(e)), stages);
             }
             if (handOver) {
@@ -246,16 +246,16 @@ final class Handover {
                     HealthGate.STILL_WAITING_EVERY, waiting -> stages.reached(DeployProgress.Stage.HEALTH_GATE, waiting),
                     handedOver).map(f -> new Applier.Failure(f.cause(), f.detail()));
             if (unhealthy.isPresent()) {
-                return rollBack(fresh, old, unhealthy.get(), stages);
+                return rollBack(fresh, old, contract, unhealthy.get(), stages);
             }
         } catch (RuntimeException e) {
-            return rollBack(fresh, old, new Applier.Failure(RollbackCause.ACTIVATION, freshName + ": "
+            return rollBack(fresh, old, contract, new Applier.Failure(RollbackCause.ACTIVATION, freshName + ": "
                     + BundleOps.rootMessage(e)), stages);
         } catch (InterruptedException e) {
             // The deploy bundle is stopping: leave one bundle of the name behind, the old one, so that
             // the journal's undo at the next start finds what it expects.
             Thread.interrupted();
-            rollBack(fresh, old, new Applier.Failure(RollbackCause.INTERRUPTED, "the deployer stopped"), stages);
+            rollBack(fresh, old, contract, new Applier.Failure(RollbackCause.INTERRUPTED, "the deployer stopped"), stages);
             Thread.currentThread().interrupt();
             throw e;
         }
@@ -267,7 +267,7 @@ final class Handover {
         try {
             old.uninstall();
         } catch (BundleException | IllegalStateException e) {
-            return rollBack(fresh, old, new Applier.Failure(RollbackCause.ACTIVATION, "the replaced " + oldName
+            return rollBack(fresh, old, contract, new Applier.Failure(RollbackCause.ACTIVATION, "the replaced " + oldName
                     + " could not be removed: " + BundleOps.rootMessage(e)), stages);
         }
         refreshQuietly(old, oldName);
@@ -277,13 +277,20 @@ final class Handover {
     }
 
     /** Removes the new revision and starts the old bundle again; best effort, logged. */
-    private Optional<Applier.Failure> rollBack(Bundle fresh, Bundle old, Applier.Failure failure,
+    private Optional<Applier.Failure> rollBack(Bundle fresh, Bundle old, String contract, Applier.Failure failure,
             Applier.StageListener stages) {
         String oldName = old.getSymbolicName() + " " + old.getVersion();
         LOG.warn("Update failed ({}): {}; removing {} {} and starting {} again", failure.cause(), failure.detail(),
                 fresh.getSymbolicName(), fresh.getVersion(), oldName);
         stages.reached(DeployProgress.Stage.ROLLING_BACK, failure.cause() + ": " + failure.detail());
         discard(fresh);
+        if (neverHandedOver(old, contract)) {
+            // The new revision failed before it asked (it could not reach the hub, say): the old one
+            // kept its session all along. Restarting it would only cost the in-place gap.
+            LOG.info("Restoring {}: it kept running, it never handed over", oldName);
+            return Optional.of(new Applier.Failure(failure.cause(), failure.detail() + "; side by side: the new"
+                    + " revision was removed, " + oldName + " kept running (it never handed over)"));
+        }
         String restarted = oldName + " started again";
         try {
             BundleOps.stopTransient(old);
@@ -331,6 +338,31 @@ final class Handover {
     }
 
     /** @return whether {@code bundle} registers a service named {@code contract} */
+    /**
+     * Whether the old revision, once the new one is gone, still runs and offers its hand-over: it
+     * was never asked to yield. Looks for up to {@link #YIELD_SETTLE}: a revision asked just before
+     * its successor stopped unregisters that service asynchronously (a link disables its component
+     * on a thread of its own). Interrupted: answers no, so that the old revision is restarted.
+     */
+    private static boolean neverHandedOver(Bundle old, String contract) {
+        long deadline = System.nanoTime() + YIELD_SETTLE.toNanos();
+        while (old.getState() == Bundle.ACTIVE && stillOffers(old, contract)) {
+            if (System.nanoTime() > deadline) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** How long {@link #neverHandedOver} watches the old revision. */
+    private static final java.time.Duration YIELD_SETTLE = java.time.Duration.ofSeconds(2);
+
     private static boolean stillOffers(Bundle bundle, String contract) {
         ServiceReference<?>[] services;
         try {

@@ -118,6 +118,8 @@ final class LinkLoop implements Runnable {
      *
      * @param ended how long to wait for the loop to end, beyond {@code settle}
      * @return what happened, for the successor's log
+     * @throws IllegalStateException if the connection was not closed in time (the loop may be in
+     *         the middle of a slow connect): the successor must not CONNECT yet
      */
     String handOver(String successor, Duration settle, Duration ended) throws InterruptedException {
         synchronized (this) {
@@ -128,7 +130,8 @@ final class LinkLoop implements Runnable {
             }
         }
         if (!released.await(settle.plus(ended).toMillis(), TimeUnit.MILLISECONDS)) {
-            return "did not stop within " + settle.plus(ended).toMillis() + " ms";
+            throw new IllegalStateException("the older link did not close its connection within "
+                    + settle.plus(ended).toMillis() + " ms");
         }
         return handedOverTo == null ? "had stopped already" : handOverReport;
     }
@@ -262,6 +265,9 @@ final class LinkLoop implements Runnable {
                 phases.mark("Paho threads");
                 String yielded = olderLinks.yieldAll(self, HAND_OVER_SETTLE);
                 phases.mark("older link's yield");
+                if (!running) {
+                    throw new InterruptedException("the link is stopping"); // no CONNECT for a link that goes
+                }
                 LOG.info("Hub link: took over from the older link ({})", yielded);
             }
             threads.nudge(true);
@@ -359,12 +365,6 @@ final class LinkLoop implements Runnable {
             LOG.info("Hub link: clean disconnect failed ({}); closing", LinkErrors.describe(e));
         }
         int returned = ended.releaseAll();
-        if (handingOver) {
-            // The connection is closed and the spool has everything back: the successor may CONNECT
-            // now; closing Paho's client and threads is this link's own business.
-            handOverReport = "yielded in " + millisSince(stopRequestedAt) + " ms (" + phases + ")";
-            released.countDown();
-        }
         if (returned > 0) {
             LOG.info("Hub link: {} unacknowledged messages returned to the spool", returned);
         }
@@ -374,6 +374,12 @@ final class LinkLoop implements Runnable {
             }
         } catch (Exception e) {
             LOG.debug("Hub link: forced disconnect: {}", e.toString());
+        }
+        if (handingOver) {
+            // The connection is closed (cleanly, or forcibly just above) and the spool has everything
+            // back: the successor may CONNECT now; closing Paho's client and threads is this link's own business.
+            handOverReport = "yielded in " + millisSince(stopRequestedAt) + " ms (" + phases + ")";
+            released.countDown();
         }
         try {
             ended.client.close(true);

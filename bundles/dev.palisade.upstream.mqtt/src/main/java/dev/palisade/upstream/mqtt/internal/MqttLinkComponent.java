@@ -187,16 +187,19 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator, LinkHa
             return "not configured: no session";
         }
         this.successor = successor;
-        String report = loop.handOver(successor, settle, Duration.ofSeconds(10));
-        if (context != null) {
-            // Not on the successor's thread: disabling deactivates this component, whose deactivate
-            // waits for the link thread, which may still be closing Paho's client — time the
-            // successor would otherwise spend before its CONNECT. The thread ends with the disable.
-            Thread disabler = new Thread(() -> context.disableComponent(PID), "palisade-upstream-handover");
-            disabler.setDaemon(true);
-            disabler.start();
+        try {
+            return loop.handOver(successor, settle, Duration.ofSeconds(10));
+        } finally {
+            // Even when the wait failed: this link has stopped for good. Not on the successor's
+            // thread: disabling deactivates this component, whose deactivate waits for the link
+            // thread, which may still be closing Paho's client — time the successor would
+            // otherwise spend before its CONNECT. The thread ends with the disable.
+            if (context != null) {
+                Thread disabler = new Thread(() -> context.disableComponent(PID), "palisade-upstream-handover");
+                disabler.setDaemon(true);
+                disabler.start();
+            }
         }
-        return report;
     }
 
     // --- HubLink ---
@@ -277,6 +280,12 @@ public final class MqttLinkComponent implements HubLink, HealthIndicator, LinkHa
         String previousDetail = detail;
         state = next;
         detail = why;
+        if (successor != null) {
+            // Handed over: the successor reports the link's state from now on (listeners would
+            // otherwise hear this link's DOWN after the successor's UP). Not a warning either.
+            LOG.debug("Hub link {} (handed over): {}", next, why);
+            return;
+        }
         if (previous == next && (next != LinkState.DOWN || Objects.equals(previousDetail, why))) {
             return;
         }

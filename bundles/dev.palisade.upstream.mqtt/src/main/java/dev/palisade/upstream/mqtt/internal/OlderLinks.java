@@ -37,6 +37,8 @@ interface OlderLinks {
      * Asks every older link to yield and returns once each has closed its connection.
      *
      * @return what each reported, for the log
+     * @throws IllegalStateException if one cannot be asked, or did not close its connection in
+     *         time: the caller must not CONNECT
      */
     String yieldAll(String successor, Duration settle) throws InterruptedException;
 
@@ -75,13 +77,15 @@ interface OlderLinks {
                 List<String> reports = new ArrayList<>();
                 for (ServiceReference<?> ref : older()) {
                     Object service = context.getService(ref);
+                    if (service == null) {
+                        continue; // gone meanwhile
+                    }
                     if (!(service instanceof LinkHandover older)) {
-                        if (service != null) {
-                            context.ungetService(ref);
-                            reports.add("bundle " + ref.getBundle().getBundleId() + " runs a link of another API"
-                                    + " revision: not asked");
-                        }
-                        continue; // gone meanwhile, or not ours to ask
+                        // It holds the session and cannot be asked: connecting now would take the
+                        // session from it, and it would take it back. Do not connect.
+                        context.ungetService(ref);
+                        throw new IllegalStateException("the older link of bundle " + ref.getBundle().getBundleId()
+                                + " is wired to another revision of the upstream API and cannot be asked to hand over");
                     }
                     org.osgi.framework.Bundle bundle = ref.getBundle();
                     try {

@@ -331,6 +331,40 @@ class LinkAgainstMosquittoTest {
         }
     }
 
+    /**
+     * An older link that cannot be asked (or does not close its connection in time) keeps the
+     * session: the new link never sends CONNECT, which would take it, and says why.
+     */
+    @Test
+    void aNewLinkWhoseOlderLinkCannotYieldDoesNotTakeTheSession() throws Exception {
+        broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1"), 0).start();
+        int count = 2_000;
+        MemorySpool spool = spoolWith(count);
+        MqttLinkComponent old = link(broker, spool, Map.of());
+        try {
+            await("the old link UP", 60, () -> old.state() == LinkState.UP);
+            OlderLinks stuck = new OlderLinks() {
+                @Override
+                public boolean present() {
+                    return true;
+                }
+
+                @Override
+                public String yieldAll(String successor, Duration settle) {
+                    throw new IllegalStateException("the older link did not close its connection within 10500 ms");
+                }
+            };
+            link = link(broker, spool, Map.of(), stuck);
+            await("the new link's failed attempt", 20, () -> link.stats().lastError.contains("did not close its connection"));
+            await("the spool drained by the old link", 120, () -> spool.depth() == 0 && spool.inFlightCount() == 0);
+            assertEquals(LinkState.UP, old.state());
+            assertEquals(0, link.stats().connects.get(), "the new link connected");
+            assertTrue(!broker.log().contains("already connected"), "the session was taken: " + broker.log());
+        } finally {
+            old.deactivate();
+        }
+    }
+
     @Test
     void hostnameMismatchIsRefusedWithAClearErrorAndNothingLeavesTheSpool() throws Exception {
         broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("dns:hub.elsewhere.example"), 0).start();
