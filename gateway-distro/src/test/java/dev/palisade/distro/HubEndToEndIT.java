@@ -31,6 +31,8 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import dev.palisade.testkit.TestArchives;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -43,8 +45,9 @@ import org.osgi.util.tracker.ServiceTracker;
  * {@code palisade:identity init/csr/install}, and the link trusting the hub's generated test CA.
  *
  * <p>What it proves: the link comes UP and the spool drains to the hub; the hub killed with
- * SIGKILL mid-stream and restarted loses nothing the spool accepted; a gateway removed at the hub
- * is disconnected, the link says why, and messages stay in the spool.
+ * SIGKILL mid-stream and restarted loses nothing the spool accepted; the link replaced side by
+ * side mid-stream (a newer link takes over, LinkHandover) loses nothing either, against HiveMQ; a
+ * gateway removed at the hub is disconnected, the link says why, and messages stay in the spool.
  *
  * <p>The hub offers no way to watch what it received (a gateway may only subscribe under its own
  * topics and the hub has no observer), so "arrived" here means "acknowledged by the hub with
@@ -75,7 +78,8 @@ public class HubEndToEndIT {
 
     @Configuration
     public Option[] configuration() {
-        return options(DistroOptions.distribution(TestDirectories.shortTempDirectory("palisade-hub-it")));
+        return options(DistroOptions.distribution(TestDirectories.shortTempDirectory("palisade-hub-it")),
+                DeployItTools.testArchivesBundle());
     }
 
     @After
@@ -184,6 +188,52 @@ public class HubEndToEndIT {
         assertEquals("nothing expired in the spool", 0, stats.expired());
         assertTrue(upstreamShown(), counter("acknowledged") >= first + second);
         assertTrue(upstreamShown(), upstreamShown().contains("refused by hub 0"));
+
+        // 2b. The link replaced side by side (LinkHandover) mid-stream, against the reference hub's
+        // HiveMQ (several connection threads, unlike Mosquitto): nothing lost, and the new link
+        // took over instead of just taking the session at the broker.
+        int swapFrom = first + second;
+        int swapped = 1_000;
+        Thread swapProducer = new Thread(() -> {
+            try {
+                for (int i = swapFrom; i < swapFrom + swapped; i++) {
+                    publish(upstream, i, i + 1);
+                    if (i % 20 == 0) {
+                        Thread.sleep(5);
+                    }
+                }
+            } catch (Throwable e) {
+                producerFailure.set(e);
+            }
+        }, "hub-it-swap-producer");
+        swapProducer.start();
+        await("messages flowing during the swap", 30, () -> spool.stats().messages() > 0 || !swapProducer.isAlive());
+        Bundle old = null;
+        for (Bundle b : context.getBundles()) {
+            if ("dev.palisade.upstream.mqtt".equals(b.getSymbolicName())) {
+                old = b;
+            }
+        }
+        assertNotNull("the link bundle", old);
+        Path newer = work.resolve("upstream-newer.jar");
+        TestArchives.doctor(Path.of(java.net.URI.create(old.getLocation().replaceFirst("^reference:", ""))), newer,
+                e -> e.put("META-INF/MANIFEST.MF", TestArchives.withMicroVersionRaised(e.get("META-INF/MANIFEST.MF"), 1)));
+        Bundle beside = context.installBundle(newer.toUri().toString());
+        beside.start();
+        await("the newer link UP beside the old one", 60, () -> LinkBesideSwaps.linkUp(context, beside));
+        old.uninstall();
+        java.util.concurrent.CountDownLatch refreshed = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class)
+                .refreshBundles(java.util.List.of(old), event -> refreshed.countDown());
+        assertTrue("the old link refreshed away", refreshed.await(60, TimeUnit.SECONDS));
+        swapProducer.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals("every publish accepted by the spool", null, producerFailure.get());
+        await("every message of the swap acknowledged by the hub", 120, () -> spool.stats().messages() == 0);
+        assertEquals("nothing dropped by the spool", 0, spool.stats().dropped());
+        String gatewayLog = Files.readString(Path.of(context.getProperty("palisade.data")).resolve("log/palisade.log"));
+        assertTrue("the newer link took over from the old one",
+                gatewayLog.contains("Hub link: handed over to dev.palisade.upstream.mqtt " + beside.getVersion()));
+        assertEquals(LinkState.UP, linkState());
 
         // 3. The gateway's registration removed at the hub: disconnected, refused, messages kept.
         hub.ok("device", "remove", GATEWAY);
