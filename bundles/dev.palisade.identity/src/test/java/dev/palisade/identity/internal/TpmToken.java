@@ -1,5 +1,6 @@
 package dev.palisade.identity.internal;
 
+import dev.palisade.testkit.SoftHsmTestToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -7,7 +8,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -94,11 +94,11 @@ final class TpmToken {
             awaitFile(socket);
             daemons.add(daemon(directory, "tpm2-abrmd", "--session", "--allow-root", "--flush-all",
                     "--tcti=swtpm:host=127.0.0.1,port=" + server));
-            String pin = randomDigits(8);
+            String pin = SoftHsmTestToken.randomDigits(8);
             // abrmd registers its bus name shortly after start: the first tool call retries until it answers.
             retry(List.of("tpm2_ptool", "init", "--path=" + store), 20);
-            SoftHsmToken.run(List.of("tpm2_ptool", "addtoken", "--path=" + store, "--pid=1", "--label=" + LABEL,
-                    "--sopin=" + randomDigits(10), "--userpin=" + pin));
+            SoftHsmTestToken.run(List.of("tpm2_ptool", "addtoken", "--path=" + store, "--pid=1", "--label=" + LABEL,
+                    "--sopin=" + SoftHsmTestToken.randomDigits(10), "--userpin=" + pin));
             return new TpmToken(library, pin, daemons);
         } catch (IOException e) {
             daemons.forEach(Process::destroy);
@@ -144,7 +144,7 @@ final class TpmToken {
     private static void retry(List<String> command, int attempts) {
         for (int attempt = 1;; attempt++) {
             try {
-                SoftHsmToken.run(command);
+                SoftHsmTestToken.run(command);
                 return;
             } catch (AssertionError e) {
                 if (attempt >= attempts) {
@@ -230,12 +230,4 @@ final class TpmToken {
         }
     }
 
-    private static String randomDigits(int length) {
-        SecureRandom random = new SecureRandom();
-        StringBuilder digits = new StringBuilder();
-        for (int i = 0; i < length; i++) {
-            digits.append(random.nextInt(10));
-        }
-        return digits.toString();
-    }
 }

@@ -114,7 +114,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     private void signal(String signal) {
-        SoftHsmGateway.run(List.of("kill", signal, String.valueOf(process.pid())));
+        dev.palisade.testkit.SoftHsmTestToken.run(List.of("kill", signal, String.valueOf(process.pid())));
     }
 
     String log() {

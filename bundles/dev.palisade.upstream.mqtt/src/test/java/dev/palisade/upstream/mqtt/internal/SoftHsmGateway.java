@@ -2,10 +2,10 @@ package dev.palisade.upstream.mqtt.internal;
 
 import dev.palisade.api.identity.GatewayIdentity;
 import dev.palisade.api.identity.IdentityInfo;
+import dev.palisade.testkit.SoftHsmTestToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -19,11 +19,7 @@ import java.security.SecureRandom;
 import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -38,9 +34,9 @@ import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
  * bundle provides, reduced to what the link uses (the link bundle must not depend on the
  * identity bundle's internals; the Pax Exam test in gateway-distro uses the real one).
  *
- * <p>SoftHSM reads {@code SOFTHSM2_CONF} once per JVM: Surefire sets it to a fixed file under
- * {@code target/softhsm}, which this fixture writes before the library is loaded. A missing
- * SoftHSM2 fails the test with the package to install.
+ * <p>SoftHSM reads {@code SOFTHSM2_CONF} once per JVM: {@link SoftHsmTestToken} writes it and a
+ * fresh token before the library is loaded. A missing SoftHSM2 fails the test with the package
+ * to install.
  */
 final class SoftHsmGateway implements GatewayIdentity {
 
@@ -67,31 +63,11 @@ final class SoftHsmGateway implements GatewayIdentity {
     }
 
     private static KeyPair tokenKeys() {
-        requireTool("softhsm2-util");
-        String dir = System.getProperty("palisade.test.softhsm.dir");
-        if (dir == null) {
-            throw new AssertionError("palisade.test.softhsm.dir is not set: run the tests with Maven, which also sets SOFTHSM2_CONF");
-        }
-        Path directory = Path.of(dir).toAbsolutePath();
-        Path conf = directory.resolve("softhsm2.conf");
-        if (!conf.toString().equals(System.getenv("SOFTHSM2_CONF"))) {
-            throw new AssertionError("SOFTHSM2_CONF must be " + conf + " (set by Surefire), got " + System.getenv("SOFTHSM2_CONF"));
-        }
-        String pin = String.valueOf(100_000_000 + new SecureRandom().nextInt(800_000_000));
+        String pin = SoftHsmTestToken.randomDigits(9);
+        Path directory = SoftHsmTestToken.initFresh("link-test", SoftHsmTestToken.randomDigits(10), pin);
         try {
-            if (Files.exists(directory)) {
-                try (Stream<Path> old = Files.walk(directory)) {
-                    for (Path path : old.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(path);
-                    }
-                }
-            }
-            Path tokens = Files.createDirectories(directory.resolve("tokens"));
-            Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-            run(List.of("softhsm2-util", "--init-token", "--free", "--label", "link-test", "--so-pin",
-                    pin + "0", "--pin", pin));
             Path p11 = directory.resolve("pkcs11.cfg");
-            Files.writeString(p11, "name = link-test\nlibrary = " + library() + "\nslotListIndex = 0\n");
+            Files.writeString(p11, "name = link-test\nlibrary = " + SoftHsmTestToken.library() + "\nslotListIndex = 0\n");
             Provider provider = Security.getProvider("SunPKCS11").configure(p11.toString());
             // Registered so that JCA's delayed provider selection sends the TLS signature to the token.
             Security.addProvider(provider);
@@ -169,53 +145,5 @@ final class SoftHsmGateway implements GatewayIdentity {
                 : SSLContext.getInstance("TLS", SUNJSSE);
         context.init(new KeyManager[] {keyManager()}, trustManagers.clone(), new SecureRandom());
         return context;
-    }
-
-    private static String library() {
-        List<Path> found = new ArrayList<>();
-        for (String root : List.of("/usr/lib", "/usr/lib64", "/usr/local/lib")) {
-            if (Files.isDirectory(Path.of(root))) {
-                try (Stream<Path> files = Files.find(Path.of(root), 3,
-                        (p, a) -> p.getFileName().toString().equals("libsofthsm2.so"))) {
-                    files.forEach(found::add);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-        if (found.isEmpty()) {
-            throw new AssertionError("libsofthsm2.so not found: install the Debian package softhsm2");
-        }
-        return found.stream().sorted().findFirst().orElseThrow().toString();
-    }
-
-    private static void requireTool(String tool) {
-        try {
-            Process process = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new AssertionError(tool + " is not installed: install the Debian package softhsm2 (./palisade installs"
-                    + " TEST_REQUIREMENTS)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    static String run(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command.subList(0, 2)) + " failed: " + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }
