@@ -91,6 +91,13 @@ class LinkAgainstMosquittoTest {
         return count * (count + 1) / 2;
     }
 
+    /** Messages 1..count all reached the hub's observer, each with its own sequence number. */
+    private void assertEveryMessageAtTheHub(int count) throws Exception {
+        observer.awaitDistinct(count, 10);
+        assertEquals(count, observer.distinct());
+        assertEquals(expectedChecksum(count), observer.checksum());
+    }
+
     @Test
     void hubDownAtStartThenUpConnectsAndDrainsEverything() throws Exception {
         broker = new Mosquitto(dir.resolve("broker"), PKI, List.of("ip:127.0.0.1", "dns:localhost"), 0).start();
@@ -195,9 +202,7 @@ class LinkAgainstMosquittoTest {
         link.bindIdentity(identity);
         await("the link UP again", 20, () -> link.state() == LinkState.UP);
         await("the spool empty", 120, () -> spool.depth() == 0);
-        observer.awaitDistinct(count, 10);
-        assertEquals(count, observer.distinct());
-        assertEquals(expectedChecksum(count), observer.checksum());
+        assertEveryMessageAtTheHub(count);
         assertTrue(observer.duplicates() <= link.stats().window,
                 "duplicates " + observer.duplicates() + " exceed the window " + link.stats().window);
     }
@@ -234,9 +239,7 @@ class LinkAgainstMosquittoTest {
 
         link = link(broker, spool, Map.of());
         await("the spool empty", 120, () -> spool.depth() == 0);
-        observer.awaitDistinct(count, 10);
-        assertEquals(count, observer.distinct());
-        assertEquals(expectedChecksum(count), observer.checksum());
+        assertEveryMessageAtTheHub(count);
         assertTrue(observer.duplicates() <= 64, "duplicates " + observer.duplicates() + " exceed the window of 64");
     }
 
@@ -286,9 +289,7 @@ class LinkAgainstMosquittoTest {
             assertEquals(reports.get(0), old.yieldTo("someone else", Duration.ZERO), "a second yield changes nothing");
 
             await("the spool empty", 120, () -> spool.depth() == 0 && spool.inFlightCount() == 0);
-            observer.awaitDistinct(count, 10);
-            assertEquals(count, observer.distinct());
-            assertEquals(expectedChecksum(count), observer.checksum());
+            assertEveryMessageAtTheHub(count);
             assertEquals(0, observer.duplicates(), "what the old link had acknowledged was sent again");
             List<String> statusesAfter = observer.statuses.subList(statusesBefore, observer.statuses.size());
             assertTrue(statusesAfter.stream().noneMatch(status -> status.contains("offline")),
@@ -324,8 +325,7 @@ class LinkAgainstMosquittoTest {
             await("the spool empty", 120, () -> spool.depth() == 0 && spool.inFlightCount() == 0);
             assertEquals(LinkState.UP, old.state());
             assertTrue(reports.isEmpty(), "the old link was asked to yield: " + reports);
-            observer.awaitDistinct(count, 10);
-            assertEquals(count, observer.distinct());
+            assertEveryMessageAtTheHub(count);
         } finally {
             old.deactivate();
         }
